@@ -1,0 +1,147 @@
+"""Reading the competition's CSVs with clear errors, and atomic writes.
+
+Every error names the file, the row (1-based data row, the header being row 0) and the column,
+so a user can open the file and fix it. Writers go through a temporary file in the same
+directory and ``os.replace`` it, so a failed run never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+class DataError(ValueError):
+    """Bad input data: says which file, row and column, and what is wrong."""
+
+    def __init__(
+        self, path: str | Path, message: str, row: int | None = None, column: str | None = None
+    ) -> None:
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        where = [f"file {self.path}"]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What a competition CSV must hold."""
+
+    required: tuple[str, ...]
+    id_column: str | None = None
+    non_empty: tuple[str, ...] = ()
+
+
+TRAIN = TableSpec(("oare_id", "transliteration", "translation"), "oare_id", ("transliteration",))
+TEST = TableSpec(
+    ("id", "text_id", "line_start", "line_end", "transliteration"), "id", ("transliteration",)
+)
+SAMPLE_SUBMISSION = TableSpec(("id", "translation"), "id")
+REFERENCES = TableSpec(("id", "translation"), "id", ("translation",))
+SUBMISSION = TableSpec(("id", "translation"), "id", ("translation",))
+LEXICON = TableSpec(("type", "form", "norm", "lexeme"))
+DICTIONARY = TableSpec(("word", "definition"))
+SENTENCES = TableSpec(
+    ("text_uuid", "sentence_obj_in_text", "translation", "first_word_number", "line_number")
+)
+
+
+def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
+    """Read a UTF-8 CSV as strings and check it against ``spec``; raise DataError when it fails."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, "file not found")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n")
+        raise DataError(path, f"not valid UTF-8 (byte {err.start})", row=line) from None
+    if not text.strip():
+        raise DataError(path, "file is empty")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise DataError(path, f"cannot parse CSV: {err}") from None
+    check_table(frame, spec, path)
+    return frame
+
+
+def check_table(frame: pd.DataFrame, spec: TableSpec, path: str | Path) -> None:
+    """Check columns, ids and required text of an already-read table."""
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        raise DataError(
+            path,
+            f"missing column(s) {missing}; found {list(frame.columns)}",
+            row=0,
+            column=missing[0],
+        )
+    if frame.empty:
+        raise DataError(path, "no data rows")
+    if spec.id_column is not None:
+        ids = frame[spec.id_column]
+        blank = ids.str.strip() == ""
+        if blank.any():
+            raise DataError(path, "empty id", row=int(blank.idxmax()) + 1, column=spec.id_column)
+        dup = ids.duplicated()
+        if dup.any():
+            first = int(dup.idxmax())
+            raise DataError(
+                path, f"duplicate id '{ids.iloc[first]}'", row=first + 1, column=spec.id_column
+            )
+    for column in spec.non_empty:
+        empty = frame[column].str.strip() == ""
+        if empty.any():
+            raise DataError(path, "empty value", row=int(empty.idxmax()) + 1, column=column)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a CSV atomically, UTF-8, without the index."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n", path)
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], path: str | Path) -> None:
+    check_table(frame, TableSpec(tuple(columns)), path)
