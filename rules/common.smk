@@ -1,0 +1,100 @@
+# Input functions, wildcard constraints and config look-ups. Paths only: no file reads, no torch.
+import itertools
+import os
+
+from deep_past.prompts import PROMPTS
+
+SPLITS_SCORED = ["val"] + (["eval"] if config["eval_set"] else [])
+
+
+wildcard_constraints:
+    prompt="|".join(PROMPTS),
+    hparams="|".join(config["hparams"]),
+    rank=r"\d+",
+    seed=r"\d+",
+    ckpt=r"last|best|step\d+",
+    split="val|test|eval",
+    system=r"[^.]+",
+
+
+def data_file(name):
+    return os.path.join(config["data_dir"], name)
+
+
+def eval_file(name):
+    return os.path.join(config["eval_set"], name)
+
+
+def run_path(prompt, hparams, rank, seed):
+    return f"{prompt}/{hparams}/r{rank}/s{seed}"
+
+
+def grid_runs():
+    g = config["grid"]
+    return [
+        run_path(*combo)
+        for combo in itertools.product(g["prompt"], g["hparams"], g["lora_rank"], g["seed"])
+    ]
+
+
+def grid_systems():
+    return [f"{run}/{ckpt}" for run in grid_runs() for ckpt in config["grid"]["checkpoint"]]
+
+
+def all_systems():
+    zeroshot = [f"zeroshot/{p}" for p in config["grid"]["prompt"]] if config["zeroshot"] else []
+    return grid_systems() + zeroshot
+
+
+def submission_system():
+    return config["submission"] or grid_systems()[0]
+
+
+def get_scores(wildcards=None):
+    return expand(
+        "results/scores/{system}/{split}.json", system=all_systems(), split=SPLITS_SCORED
+    )
+
+
+def get_final_output():
+    return ["results/submission.csv", "results/scores.tsv", "results/data/lexicon.csv"]
+
+
+def get_references(wildcards):
+    return f"results/data/segments/{wildcards.split}.csv"
+
+
+def train_settings(wildcards):
+    """Everything the training run needs besides its files, from config and wildcards."""
+    preset = config["hparams"][wildcards.hparams]
+    rank = int(wildcards.rank)
+    return {
+        **{k: v for k, v in preset.items() if k != "lora_alpha_ratio"},
+        "lora_rank": rank,
+        "lora_alpha": int(round(preset.get("lora_alpha_ratio", 2) * rank)),
+        "seed": int(wildcards.seed),
+        "quantization": None if config["quantization"] == "none" else config["quantization"],
+        "device": config["device"],
+        "report_to": config["report_to"],
+        "wandb_mode": config["wandb_mode"],
+    }
+
+
+def model_settings():
+    return {
+        "quantization": None if config["quantization"] == "none" else config["quantization"],
+        "device": config["device"],
+    }
+
+
+def get_hint_inputs(wildcards):
+    """The tables a prompt variant's hints come from (none for plain prompts)."""
+    features = PROMPTS[wildcards.prompt].features
+    inputs = {}
+    if "lexicon" in features:
+        inputs["lexicon"] = "results/data/lexicon.csv"
+    if "names" in features:
+        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
+    if "shots" in features:
+        inputs["memory"] = "results/data/pairs.csv"
+    return inputs

@@ -1,0 +1,51 @@
+# Generation with a trained checkpoint or the bare base model, then post-processing.
+
+
+rule predict:
+    input:
+        run="results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train",
+        base="results/base_model",
+        prompts="results/prompts/{prompt}/{split}.jsonl",
+    output:
+        raw="results/predictions/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.raw.csv",
+    params:
+        model=model_settings(),
+        generation=config["generation"],
+    threads: 2
+    log:
+        "results/logs/predict/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.log",
+    benchmark:
+        "results/benchmarks/predict/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.tsv"
+    script:
+        "../workflow/scripts/predict.py"
+
+
+rule predict_zeroshot:
+    input:
+        base="results/base_model",
+        prompts="results/prompts/{prompt}/{split}.jsonl",
+    output:
+        raw="results/predictions/zeroshot/{prompt}/{split}.raw.csv",
+    params:
+        model=model_settings(),
+        generation=config["generation"],
+    threads: 2
+    log:
+        "results/logs/predict_zeroshot/{prompt}/{split}.log",
+    benchmark:
+        "results/benchmarks/predict_zeroshot/{prompt}/{split}.tsv"
+    script:
+        "../workflow/scripts/predict.py"
+
+
+rule postprocess:
+    input:
+        raw="results/predictions/{system}/{split}.raw.csv",
+    output:
+        predictions="results/predictions/{system}/{split}.csv",
+    log:
+        "results/logs/postprocess/{system}/{split}.log",
+    benchmark:
+        "results/benchmarks/postprocess/{system}/{split}.tsv"
+    script:
+        "../workflow/scripts/postprocess.py"

@@ -1,0 +1,35 @@
+# The base model, and one LoRA/QLoRA run per (prompt, hparams, rank, seed).
+
+
+rule base_model:
+    input:
+        train="results/data/train.csv",
+    output:
+        model=directory("results/base_model"),
+    params:
+        model=config["model"],
+        tiny=config["tiny_model"],
+    log:
+        "results/logs/base_model.log",
+    benchmark:
+        "results/benchmarks/base_model.tsv"
+    script:
+        "../workflow/scripts/base_model.py"
+
+
+rule train:
+    input:
+        train="results/datasets/{prompt}/train.jsonl",
+        val="results/datasets/{prompt}/val.jsonl",
+        base="results/base_model",
+    output:
+        run=directory("results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train"),
+    params:
+        settings=train_settings,
+    threads: 2
+    log:
+        "results/logs/train/{prompt}/{hparams}/r{rank}/s{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{prompt}/{hparams}/r{rank}/s{seed}.tsv"
+    script:
+        "../workflow/scripts/train.py"

@@ -1,0 +1,55 @@
+"""Hint sources for the prompt variants that show them (lexicon, names, retrieved examples)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deep_past.prompts import PromptVariant
+
+
+@dataclass(frozen=True)
+class HintTables:
+    """Paths of the tables hints are drawn from; None when the variant needs none."""
+
+    lexicon: str | Path | None = None
+    proper_nouns: str | Path | None = None
+    memory: str | Path | None = None  # pairs.csv: retrieval source for few-shot examples
+
+
+def _table(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]:
+    """Callables that fill the prompt parts ``variant`` shows, built from ``tables``."""
+    hints: dict[str, Callable[..., Any]] = {}
+    if "lexicon" in variant.features and tables.lexicon:
+        from deep_past.lexicon import lexicon_hints
+
+        lexicon = _table(tables.lexicon)
+        hints["lexicon_hint"] = lambda src: lexicon_hints(src.split(), lexicon)
+    if "names" in variant.features and tables.proper_nouns:
+        from deep_past.lexicon import name_hints
+
+        names = _table(tables.proper_nouns)
+        hints["name_hint"] = lambda src: name_hints(src.split(), names)
+    if "shots" in variant.features and tables.memory:
+        hints["shots"] = _shots(_table(tables.memory), variant.shots)
+    return hints
+
+
+def _shots(pairs: pd.DataFrame, k: int) -> Callable[[str, str], Sequence[tuple[str, str]]]:
+    from deep_past.memory import TranslationMemory
+
+    memory = TranslationMemory.from_pairs(pairs[pairs["split"] == "train"])
+
+    def shots(source: str, text_id: str) -> Sequence[tuple[str, str]]:
+        # Never show a segment's own document: that would leak its reference into the prompt.
+        return memory.examples(source, k=k, exclude_document=text_id.split(":")[0])
+
+    return shots

@@ -1,0 +1,94 @@
+"""Workflow steps: the base model, a training run, and generation for a split."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deep_past.io import TRAIN, read_json, read_table, write_csv, write_json
+from deep_past.pipeline.datasets import read_jsonl
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "base_model.json"
+
+
+def base_model_dir(model: str, tiny: dict[str, Any], train_csv: str | Path, out: str | Path) -> None:
+    """Build the tiny model here, or record which hub/local model the runs start from."""
+    out = Path(out)
+    if model == "tiny":
+        from deep_past.modeling import build_tiny_model
+
+        train = read_table(train_csv, TRAIN)
+        texts = train["transliteration"].tolist() + train["translation"].tolist()
+        build_tiny_model(texts, out, **tiny)
+        write_json({"model": "tiny", "path": ".", **tiny}, out / MANIFEST)
+    else:
+        # A hub name or a local directory: loaded (and cached by transformers) where it is used.
+        out.mkdir(parents=True, exist_ok=True)
+        write_json({"model": model, "path": model}, out / MANIFEST)
+    log.info("base model: %s", read_json(out / MANIFEST))
+
+
+def base_model_path(base_dir: str | Path) -> str:
+    """What ``from_pretrained`` should load for the base model recorded in ``base_dir``."""
+    manifest = read_json(Path(base_dir) / MANIFEST)
+    return str(base_dir) if manifest["path"] == "." else manifest["path"]
+
+
+def train_run(
+    settings: dict[str, Any],
+    train_jsonl: str | Path,
+    val_jsonl: str | Path,
+    base_dir: str | Path,
+    out_dir: str | Path,
+) -> None:
+    """Train into ``<out>.partial`` (kept when killed, so a rerun resumes from its last
+    checkpoint), then move it into place in one rename."""
+    from deep_past.train import TrainConfig, train
+
+    out_dir = Path(out_dir)
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    cfg = TrainConfig(
+        model=base_model_path(base_dir),
+        train_file=str(train_jsonl),
+        val_file=str(val_jsonl),
+        output_dir=str(partial),
+        **settings,
+    )
+    train(cfg)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(partial, out_dir)
+
+
+def predict_file(
+    base_dir: str | Path,
+    prompts_jsonl: str | Path,
+    out_csv: str | Path,
+    *,
+    generation: dict[str, Any],
+    model: dict[str, Any],
+    run_dir: str | Path | None = None,
+    checkpoint: str | None = None,
+) -> None:
+    """Generate for every prompt; ``raw`` holds the first hypothesis as the model wrote it."""
+    from deep_past.generate import GenerateConfig, generate
+    from deep_past.modeling import load_model_and_tokenizer
+
+    adapter = None
+    if run_dir is not None:
+        from deep_past.train import resolve_checkpoint
+
+        adapter = resolve_checkpoint(run_dir, checkpoint or "last")
+    records = read_jsonl(prompts_jsonl)
+    net, tokenizer = load_model_and_tokenizer(base_model_path(base_dir), adapter=adapter, **model)
+    outputs = generate(net, tokenizer, [r["prompt"] for r in records], GenerateConfig(**generation))
+    log.info("generated %d outputs with adapter %s", len(outputs), adapter)
+    frame = pd.DataFrame({"id": [r["id"] for r in records], "raw": [o[0] for o in outputs]})
+    write_csv(frame, out_csv)

@@ -1,0 +1,74 @@
+"""Workflow steps: post-processing, scores, the scores table and the submission."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from deep_past.io import (
+    SAMPLE_SUBMISSION,
+    atomic_path,
+    read_json,
+    read_table,
+    write_csv,
+    write_json,
+)
+from deep_past.metrics import corpus_scores
+from deep_past.submission import build_submission, submission_problems
+from deep_past.text.postprocess import postprocess
+
+log = logging.getLogger(__name__)
+
+
+def _read(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def postprocess_file(raw_csv: str | Path, out_csv: str | Path) -> None:
+    raw = _read(raw_csv)
+    write_csv(pd.DataFrame({"id": raw["id"], "translation": raw["raw"].map(postprocess)}), out_csv)
+
+
+def evaluate_file(predictions_csv: str | Path, segments_csv: str | Path, out_json: str | Path) -> None:
+    """Competition metric of predictions against the segments' references, matched by id."""
+    pred = dict(zip(*(_read(predictions_csv)[c] for c in ("id", "translation")), strict=True))
+    segments = _read(segments_csv)
+    missing = [i for i in segments["id"] if i not in pred]
+    if missing:
+        raise ValueError(f"{predictions_csv}: no prediction for ids {missing[:5]}")
+    scores = corpus_scores([pred[i] for i in segments["id"]], segments["reference"].tolist())
+    log.info("%s: %s", predictions_csv, scores)
+    write_json(scores, out_json)
+
+
+def scores_table(score_files: list[str], out_tsv: str | Path) -> None:
+    """One row per (system, split) from results/scores/<system>/<split>.json paths."""
+    rows = []
+    for path in score_files:
+        parts = Path(path).parts
+        start = parts.index("scores") + 1
+        scores = read_json(path)
+        rows.append(
+            {
+                "system": "/".join(parts[start:-1]),
+                "split": Path(path).stem,
+                **{k: scores[k] for k in ("bleu", "chrf", "geomean", "n")},
+            }
+        )
+    table = pd.DataFrame(rows).sort_values(["split", "geomean"], ascending=[True, False])
+    with atomic_path(out_tsv) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
+
+
+def submission_file(predictions_csv: str | Path, sample_csv: str | Path, out_csv: str | Path) -> None:
+    """The chosen predictions in the sample's id order; refuses to write an invalid file."""
+    sample = read_table(sample_csv, SAMPLE_SUBMISSION)
+    submission = build_submission(_read(predictions_csv), sample)
+    with atomic_path(out_csv) as tmp:
+        submission.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        problems = submission_problems(tmp, sample_csv)
+        if problems:
+            raise ValueError("invalid submission: " + "; ".join(problems))
+    log.info("submission: %d rows from %s", len(submission), predictions_csv)

@@ -1,0 +1,100 @@
+"""The registry of prompt variants: name -> how a source segment becomes chat messages.
+
+A variant only says which optional parts it shows (neighbouring lines, lexicon hints, name hints,
+few-shot examples); the dataset code fills those parts only for the variants that use them. Adding
+a variant here makes it available to the ablation grid by name. Standard library only: the Kaggle
+notebook inlines this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+SYSTEM_PROMPT = (
+    "You are an expert in Old Assyrian. Translate the Akkadian transliteration into fluent "
+    "English. Keep personal names, numbers and <gap> markers. Answer with the translation only."
+)
+
+
+@dataclass(frozen=True)
+class PromptInput:
+    """Everything a prompt may show about one segment; empty parts are simply left out."""
+
+    source: str
+    context: Sequence[str] = ()  # preceding segments of the same document, oldest first
+    lexicon_hint: str = ""
+    name_hint: str = ""
+    shots: Sequence[tuple[str, str]] = ()  # (transliteration, translation) examples
+
+
+@dataclass(frozen=True)
+class PromptVariant:
+    name: str
+    description: str
+    context_segments: int = 0
+    lexicon: bool = False
+    names: bool = False
+    shots: int = 0
+    features: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        used = {
+            "context": self.context_segments > 0,
+            "lexicon": self.lexicon,
+            "names": self.names,
+            "shots": self.shots > 0,
+        }
+        object.__setattr__(self, "features", frozenset(k for k, on in used.items() if on))
+
+
+PROMPTS: dict[str, PromptVariant] = {
+    v.name: v
+    for v in (
+        PromptVariant("plain", "source only"),
+        PromptVariant("doc_context", "source + 2 preceding segments", context_segments=2),
+        PromptVariant("lexicon", "source + lexicon glosses", lexicon=True),
+        PromptVariant("names", "source + proper-noun spellings", names=True),
+        PromptVariant("fewshot_k4", "source + 4 retrieved examples", shots=4),
+        PromptVariant(
+            "all",
+            "context, lexicon, names and 4 retrieved examples",
+            context_segments=2,
+            lexicon=True,
+            names=True,
+            shots=4,
+        ),
+    )
+}
+
+
+def get_variant(name: str) -> PromptVariant:
+    try:
+        return PROMPTS[name]
+    except KeyError:
+        raise KeyError(f"unknown prompt variant '{name}'; known: {sorted(PROMPTS)}") from None
+
+
+def user_message(variant: PromptVariant, item: PromptInput) -> str:
+    parts: list[str] = []
+    for src, tgt in list(item.shots)[: variant.shots]:
+        parts.append(f"Example:\n{src}\n=> {tgt}")
+    if variant.context_segments and item.context:
+        context = list(item.context)[-variant.context_segments :]
+        parts.append("Preceding lines:\n" + "\n".join(context))
+    if variant.lexicon and item.lexicon_hint:
+        parts.append(f"Glossary: {item.lexicon_hint}")
+    if variant.names and item.name_hint:
+        parts.append(f"Names: {item.name_hint}")
+    parts.append(f"Translate:\n{item.source}")
+    return "\n\n".join(parts)
+
+
+def build_messages(variant: str | PromptVariant, item: PromptInput) -> list[dict[str, str]]:
+    """System + user messages for one segment (the assistant turn is the translation)."""
+    if isinstance(variant, str):
+        variant = get_variant(variant)
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": user_message(variant, item)},
+    ]

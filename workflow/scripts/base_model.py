@@ -1,0 +1,7 @@
+from deep_past.logs import job
+
+with job(snakemake.log[0], snakemake.threads):
+    from deep_past.pipeline.models import base_model_dir
+
+    p = snakemake.params
+    base_model_dir(p.model, p.tiny, snakemake.input.train, snakemake.output.model)
