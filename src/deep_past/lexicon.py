@@ -37,6 +37,7 @@ _GLOSS_QUOTED = re.compile(r'"([^"]+)"')
 _GLOSS_PAREN = re.compile(r"^\s*\((an? [^()]+)\)")
 _HOMONYM = re.compile(r"\s+[IVX]+$")
 _NAME_SPAN = re.compile(r"[A-ZÀ-ÞŠṢṬḪĀĒĪŪ][\w'ʾ]*(?:-[\w'ʾ]+)*")
+_POSSESSIVE = re.compile(r"['’]s?$")
 _NUMBER = re.compile(r"^[\d.,/+½⅓⅔¼¾⅙⅚]+$")
 
 
@@ -66,7 +67,7 @@ def _pipeline_normalizer() -> Callable[[str], str]:
 
 
 def normalize_word(word: str) -> str:
-    """Key for one transliterated word, as the pipeline writes it (idempotent on normalised text)."""
+    """Key for one transliterated word as the pipeline writes it (idempotent)."""
     normalized = _pipeline_normalizer()(word.strip())
     # The pipeline normaliser also maps ḫ/subscripts; applying the local rules again is a no-op
     # then, and guarantees the two spellings meet when the pipeline keeps other conventions.
@@ -212,7 +213,8 @@ def build_lexicon(lexicon: pd.DataFrame, dictionary: pd.DataFrame) -> pd.DataFra
 
     Where a form has several readings (``a-na``: ana / Anna), ordinary words win over names (names
     have their own table, :func:`proper_nouns`), then the lexeme with most attested forms in the
-    lexicon (a proxy for how common it is), then table order. ``norm`` is the first norm of that lexeme for the form.
+    lexicon (a proxy for how common it is), then table order. ``norm`` is the first norm of that
+    lexeme for the form.
     """
     frame = _clean_lexicon(lexicon)
     if frame.empty:
@@ -317,14 +319,23 @@ def lexicon_hints(
 
 
 def _name_forms(lexicon: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
-    """Normalised form -> [(norm, type)] of its name readings, in table order."""
+    """Normalised form -> [(norm, type)] of its name readings, in table order.
+
+    Forms that can also be read as an ordinary word (``SIG5``: damqum "good" / Damqāya) are left
+    out: matching them to names in the translation is guesswork, not high confidence."""
     frame = _clean_lexicon(lexicon)
-    frame = frame[frame["type"].isin(NAME_TYPES)]
+    wordlike = set(frame.loc[~frame["type"].isin(NAME_TYPES), "key"])
+    frame = frame[frame["type"].isin(NAME_TYPES) & ~frame["key"].isin(wordlike)]
     forms: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, norm, kind in zip(frame["key"], frame["norm"], frame["type"], strict=True):
         if (norm, kind) not in forms[key]:
             forms[key].append((norm, kind))
     return forms
+
+
+def _name_spans(text: str) -> list[str]:
+    """Capitalised, possibly hyphenated spans of an English text, without a possessive ``'s``."""
+    return [_POSSESSIVE.sub("", span) for span in _NAME_SPAN.findall(text)]
 
 
 def _similarity(a: str, b: str) -> float:
@@ -365,7 +376,7 @@ def proper_nouns(
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     kinds: dict[str, str] = {}
     for source, target in zip(train["transliteration"], train["translation"], strict=True):
-        spans = _NAME_SPAN.findall(str(target))
+        spans = _name_spans(str(target))
         for key in _distinct_words(str(source).split()):
             readings = forms.get(key) or loose.get(loose_key(key))
             if not readings:
@@ -450,7 +461,7 @@ def correct_names(
         return translation
     known = set(proper_noun_table["english"].astype(str))
     result = translation
-    for span in sorted(set(_NAME_SPAN.findall(translation))):
+    for span in sorted(set(_name_spans(translation))):
         if span in known:
             continue
         scored = sorted(((_similarity(span, e), e) for e in expected), reverse=True)
