@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from deep_past.dataset import test_segments
+from deep_past.dataset import competition_segments
 from deep_past.io import (
     DICTIONARY,
     LEXICON,
@@ -44,7 +44,7 @@ def preprocess_test_file(
         other = read_table(other_path, SAMPLE_SUBMISSION if sample_csv else REFERENCES)
         _same_ids(test["id"].tolist(), other["id"].tolist(), test_csv, other_path)
         references = other if references_csv else None
-    segments = test_segments(preprocess_test(test), references)
+    segments = competition_segments(preprocess_test(test), references)
     log.info("%s: %d segments", test_csv, len(segments))
     write_csv(segments, out_csv)
 
