@@ -33,16 +33,24 @@ def grid_runs():
     g = config["grid"]
     return [
         run_path(*combo)
-        for combo in itertools.product(g["prompt"], g["hparams"], g["lora_rank"], g["seed"])
+        for combo in itertools.product(
+            g["prompt"], g["hparams"], g["lora_rank"], g["seed"]
+        )
     ]
 
 
 def grid_systems():
-    return [f"{run}/{ckpt}" for run in grid_runs() for ckpt in config["grid"]["checkpoint"]]
+    return [
+        f"{run}/{ckpt}" for run in grid_runs() for ckpt in config["grid"]["checkpoint"]
+    ]
 
 
 def all_systems():
-    zeroshot = [f"zeroshot/{p}" for p in config["grid"]["prompt"]] if config["zeroshot"] else []
+    zeroshot = (
+        [f"zeroshot/{p}" for p in config["grid"]["prompt"]]
+        if config["zeroshot"]
+        else []
+    )
     return grid_systems() + zeroshot
 
 
@@ -52,7 +60,9 @@ def submission_system():
 
 def get_scores(wildcards=None):
     return expand(
-        "results/scores/{system}/{split}.json", system=all_systems(), split=SPLITS_SCORED
+        "results/scores/{system}/{split}.json",
+        system=all_systems(),
+        split=SPLITS_SCORED,
     )
 
 
@@ -73,7 +83,9 @@ def train_settings(wildcards):
         "lora_rank": rank,
         "lora_alpha": int(round(preset.get("lora_alpha_ratio", 2) * rank)),
         "seed": int(wildcards.seed),
-        "quantization": None if config["quantization"] == "none" else config["quantization"],
+        "quantization": (
+            None if config["quantization"] == "none" else config["quantization"]
+        ),
         "device": config["device"],
         "report_to": config["report_to"],
         "wandb_mode": config["wandb_mode"],
@@ -82,7 +94,9 @@ def train_settings(wildcards):
 
 def model_settings():
     return {
-        "quantization": None if config["quantization"] == "none" else config["quantization"],
+        "quantization": (
+            None if config["quantization"] == "none" else config["quantization"]
+        ),
         "device": config["device"],
     }
 
@@ -98,3 +112,7 @@ def get_hint_inputs(wildcards):
     if "shots" in features:
         inputs["memory"] = "results/data/pairs.csv"
     return inputs
+
+
+# Rule scripts import deep_past from this checkout, also inside conda envs and on cluster nodes.
+os.environ.update(PYTHONPATH=os.path.join(workflow.basedir, "src"))

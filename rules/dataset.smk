@@ -9,12 +9,14 @@ rule pairs:
         pairs="results/data/pairs.csv",
         val="results/data/segments/val.csv",
         stats="results/data/alignment_stats.json",
-    params:
-        data=config["data"],
     log:
         "results/logs/pairs.log",
     benchmark:
         "results/benchmarks/pairs.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        data=config["data"],
     script:
         "../workflow/scripts/pairs.py"
 
@@ -31,6 +33,8 @@ rule sft_data:
         "results/logs/sft_data/{prompt}.log",
     benchmark:
         "results/benchmarks/sft_data/{prompt}.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/sft_data.py"
 
@@ -45,5 +49,7 @@ rule prompts:
         "results/logs/prompts/{prompt}/{split}.log",
     benchmark:
         "results/benchmarks/prompts/{prompt}/{split}.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/prompts.py"

@@ -11,6 +11,8 @@ rule evaluate:
         "results/logs/evaluate/{system}/{split}.log",
     benchmark:
         "results/benchmarks/evaluate/{system}/{split}.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/evaluate.py"
 
@@ -28,5 +30,7 @@ rule scores_table:
         "results/logs/scores_table.log",
     benchmark:
         "results/benchmarks/scores_table.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/scores_table.py"

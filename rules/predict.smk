@@ -8,14 +8,16 @@ rule predict:
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
         raw="results/predictions/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.raw.csv",
-    params:
-        model=model_settings(),
-        generation=config["generation"],
-    threads: 2
     log:
         "results/logs/predict/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.log",
     benchmark:
         "results/benchmarks/predict/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.tsv"
+    conda:
+        "../envs/gpu.yaml"
+    threads: 2
+    params:
+        model=model_settings(),
+        generation=config["generation"],
     script:
         "../workflow/scripts/predict.py"
 
@@ -26,14 +28,16 @@ rule predict_zeroshot:
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
         raw="results/predictions/zeroshot/{prompt}/{split}.raw.csv",
-    params:
-        model=model_settings(),
-        generation=config["generation"],
-    threads: 2
     log:
         "results/logs/predict_zeroshot/{prompt}/{split}.log",
     benchmark:
         "results/benchmarks/predict_zeroshot/{prompt}/{split}.tsv"
+    conda:
+        "../envs/gpu.yaml"
+    threads: 2
+    params:
+        model=model_settings(),
+        generation=config["generation"],
     script:
         "../workflow/scripts/predict.py"
 
@@ -47,5 +51,7 @@ rule postprocess:
         "results/logs/postprocess/{system}/{split}.log",
     benchmark:
         "results/benchmarks/postprocess/{system}/{split}.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/postprocess.py"

@@ -10,6 +10,8 @@ rule preprocess_train:
         "results/logs/preprocess_train.log",
     benchmark:
         "results/benchmarks/preprocess_train.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/preprocess_train.py"
 
@@ -24,6 +26,8 @@ rule preprocess_test:
         "results/logs/preprocess_test.log",
     benchmark:
         "results/benchmarks/preprocess_test.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/preprocess_test.py"
 
@@ -38,6 +42,8 @@ rule preprocess_eval:
         "results/logs/preprocess_eval.log",
     benchmark:
         "results/benchmarks/preprocess_eval.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/preprocess_test.py"
 
@@ -54,5 +60,7 @@ rule lexicon:
         "results/logs/lexicon.log",
     benchmark:
         "results/benchmarks/lexicon.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/lexicon.py"

@@ -12,5 +12,7 @@ rule submission:
         "results/logs/submission.log",
     benchmark:
         "results/benchmarks/submission.tsv"
+    conda:
+        "../envs/cpu.yaml"
     script:
         "../workflow/scripts/submission.py"

@@ -6,13 +6,15 @@ rule base_model:
         train="results/data/train.csv",
     output:
         model=directory("results/base_model"),
-    params:
-        model=config["model"],
-        tiny=config["tiny_model"],
     log:
         "results/logs/base_model.log",
     benchmark:
         "results/benchmarks/base_model.tsv"
+    conda:
+        "../envs/gpu.yaml"
+    params:
+        model=config["model"],
+        tiny=config["tiny_model"],
     script:
         "../workflow/scripts/base_model.py"
 
@@ -24,12 +26,14 @@ rule train:
         base="results/base_model",
     output:
         run=directory("results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train"),
-    params:
-        settings=train_settings,
-    threads: 2
     log:
         "results/logs/train/{prompt}/{hparams}/r{rank}/s{seed}.log",
     benchmark:
         "results/benchmarks/train/{prompt}/{hparams}/r{rank}/s{seed}.tsv"
+    conda:
+        "../envs/gpu.yaml"
+    threads: 2
+    params:
+        settings=train_settings,
     script:
         "../workflow/scripts/train.py"
