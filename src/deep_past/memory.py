@@ -1,0 +1,432 @@
+"""Translation memory as a system (``model: memory``): translate by retrieving training pairs.
+
+A query transliteration is compared with the source side of the aligned training pairs
+(``deep_past.align``) by character n-gram TF-IDF cosine, optionally mixed with sign-level BM25.
+Among the top candidates the one with the best ``similarity - length_weight * |log length
+ratio|`` wins, because short queries otherwise grab long entries and BLEU collapses. An exact
+source match returns its stored translation. Fuzzy matches are repaired: names, numbers and
+words that differ 1:1 between the query and the retrieved source are swapped in the retrieved
+translation using the Model 1 word table. Outputs follow the competition's target conventions.
+
+Pure numpy/pandas; deterministic (stable sorts, ties broken by pair index).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from deep_past.align import WordTable, english_words, source_key, source_tokens, train_model1
+
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Target conventions
+
+
+def _fallback_conventions(text: str) -> str:
+    """Minimal target conventions used until ``normalize_translation`` exists in the tree:
+    decimal fractions as Unicode fractions (``1.5`` -> ``1 ½``) and no ``(fem.)``-style marks."""
+    fractions = {
+        "5": "½",
+        "3333": "⅓",
+        "333": "⅓",
+        "6666": "⅔",
+        "6667": "⅔",
+        "666": "⅔",
+        "25": "¼",
+        "75": "¾",
+        "1666": "⅙",
+        "8333": "⅚",
+    }
+
+    def repl(m: re.Match[str]) -> str:
+        whole, frac = m.group(1), m.group(2)
+        sym = fractions.get(frac)
+        if sym is None:
+            return m.group(0)
+        return sym if whole == "0" else f"{whole} {sym}"
+
+    text = re.sub(r"\b(\d+)\.(\d+)\b", repl, text)
+    text = re.sub(r"\s*\((?:fem|plur|sing|pl|f)\.\)|\s*\((?:\?|!)\)", "", text)
+    return " ".join(text.split())
+
+
+def target_conventions() -> Callable[[str], str]:
+    """The project's ``normalize_translation`` when present, else the minimal fallback."""
+    try:
+        from deep_past.text.translation import normalize_translation
+    except ImportError:
+        return _fallback_conventions
+    return normalize_translation
+
+
+# ---------------------------------------------------------------------------------------------
+# Sparse vectors (inverted index): rows = stored pairs, columns = features
+
+
+def char_ngrams(text: str, lo: int = 2, hi: int = 4) -> list[str]:
+    """Character n-grams of a transliteration padded with spaces (word edges count)."""
+    s = f" {' '.join(text.split())} "
+    return [s[i : i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)]
+
+
+def signs(text: str) -> list[str]:
+    """Sign-level units: syllables and logograms split at spaces, hyphens and dots."""
+    return [s for s in re.split(r"[\s\-.]+", text.lower()) if s]
+
+
+@dataclass
+class InvertedIndex:
+    """Column-major sparse matrix: for each feature, the rows holding it and their weights."""
+
+    vocab: dict[str, int]
+    indptr: np.ndarray
+    rows: np.ndarray
+    weights: np.ndarray
+    n_rows: int
+
+    @classmethod
+    def build(cls, docs: Sequence[dict[str, float]]) -> InvertedIndex:
+        vocab: dict[str, int] = {}
+        r_parts: list[int] = []
+        c_parts: list[int] = []
+        w_parts: list[float] = []
+        for r, doc in enumerate(docs):
+            for feat, w in doc.items():
+                c = vocab.setdefault(feat, len(vocab))
+                r_parts.append(r)
+                c_parts.append(c)
+                w_parts.append(w)
+        cols = np.array(c_parts, dtype=np.int64)
+        order = np.argsort(cols, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=len(vocab)))])
+        return cls(
+            vocab,
+            indptr.astype(np.int64),
+            np.array(r_parts, dtype=np.int64)[order],
+            np.array(w_parts, dtype=float)[order],
+            len(docs),
+        )
+
+    def dot(self, query: dict[str, float]) -> np.ndarray:
+        """Scores of every row against a query vector."""
+        rows, weights = [], []
+        for feat, qw in query.items():
+            c = self.vocab.get(feat)
+            if c is None:
+                continue
+            lo, hi = self.indptr[c], self.indptr[c + 1]
+            rows.append(self.rows[lo:hi])
+            weights.append(self.weights[lo:hi] * qw)
+        if not rows:
+            return np.zeros(self.n_rows)
+        return np.bincount(
+            np.concatenate(rows), weights=np.concatenate(weights), minlength=self.n_rows
+        )
+
+    def document_frequency(self) -> dict[str, int]:
+        counts = np.diff(self.indptr)
+        return {f: int(counts[c]) for f, c in self.vocab.items()}
+
+
+def _tfidf(counts: Counter[str], idf: dict[str, float], default_idf: float) -> dict[str, float]:
+    vec = {g: (1.0 + math.log(c)) * idf.get(g, default_idf) for g, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {g: v / norm for g, v in vec.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The memory
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    """Switches of the system; the defaults are the tuned full system."""
+
+    kinds: tuple[str, ...] = ("sentence_file", "sentence_dp", "window")
+    ngram_lo: int = 2
+    ngram_hi: int = 4
+    bm25_weight: float = 0.3  # share of normalised sign BM25 in the similarity
+    length_weight: float = 0.3  # lambda in similarity - lambda * |log length ratio|
+    top_k: int = 10  # candidates reranked by length
+    exact: bool = True
+    repair: bool = True
+    repair_min_prob: float = 0.2
+    conventions: bool = True
+
+
+@dataclass
+class TranslationMemory:
+    """Stored pairs plus the indexes to search them; build with :meth:`from_pairs`."""
+
+    pairs: pd.DataFrame
+    config: MemoryConfig
+    tfidf: InvertedIndex
+    idf: dict[str, float]
+    default_idf: float
+    bm25: InvertedIndex
+    bm25_idf: dict[str, float]
+    table: WordTable | None
+    surface: dict[str, str]
+    exact_index: dict[str, list[int]]
+    convert: Callable[[str], str] = field(default=lambda s: s)
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def from_pairs(
+        cls,
+        pairs: pd.DataFrame,
+        config: MemoryConfig | None = None,
+        table: WordTable | None = None,
+    ) -> TranslationMemory:
+        """Index the pairs of the configured kinds (columns oare_id, source, target, kind).
+
+        ``table`` is t(english | source) for the repair step; trained on the stored sentence
+        pairs when not given.
+        """
+        config = config or MemoryConfig()
+        keep = pairs["kind"].isin(config.kinds) if "kind" in pairs else slice(None)
+        stored = pairs.loc[keep, ["oare_id", "source", "target"]].copy()
+        stored = stored.dropna().astype(str)
+        stored = stored[(stored["source"].str.strip() != "") & (stored["target"].str.strip() != "")]
+        stored = stored.drop_duplicates(["source", "target"]).reset_index(drop=True)
+        sources = stored["source"].tolist()
+
+        grams = [Counter(char_ngrams(s, config.ngram_lo, config.ngram_hi)) for s in sources]
+        df: Counter[str] = Counter()
+        for g in grams:
+            df.update(g.keys())
+        n = max(len(sources), 1)
+        idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
+        default_idf = math.log(1 + n) + 1.0
+        tfidf = InvertedIndex.build([_tfidf(g, idf, default_idf) for g in grams])
+
+        bm25, bm25_idf = _bm25_index([signs(s) for s in sources])
+
+        if table is None and config.repair:
+            table = train_model1(
+                [
+                    ([source_key(t) for t in source_tokens(s)], english_words(e))
+                    for s, e in zip(sources, stored["target"], strict=True)
+                ]
+            )
+        surface = _surface_forms(stored["target"].tolist())
+        exact_index: dict[str, list[int]] = {}
+        for i, s in enumerate(sources):
+            exact_index.setdefault(_exact_key(s), []).append(i)
+        convert = target_conventions() if config.conventions else (lambda s: s)
+        return cls(
+            stored,
+            config,
+            tfidf,
+            idf,
+            default_idf,
+            bm25,
+            bm25_idf,
+            table,
+            surface,
+            exact_index,
+            convert,
+        )
+
+    # -- search ---------------------------------------------------------------------------
+
+    def similarity(self, query: str) -> np.ndarray:
+        """Similarity of the query to every stored source: TF-IDF cosine (+ BM25 share)."""
+        cfg = self.config
+        counts = Counter(char_ngrams(query, cfg.ngram_lo, cfg.ngram_hi))
+        sim = self.tfidf.dot(_tfidf(counts, self.idf, self.default_idf))
+        if cfg.bm25_weight > 0:
+            q = {s: self.bm25_idf.get(s, 0.0) for s in set(signs(query))}
+            bm = self.bm25.dot(q)
+            top = bm.max() if len(bm) else 0.0
+            if top > 0:
+                sim = (1 - cfg.bm25_weight) * sim + cfg.bm25_weight * bm / top
+        return sim
+
+    def _allowed(self, exclude_doc: str | None) -> np.ndarray:
+        if not exclude_doc:
+            return np.ones(len(self.pairs), dtype=bool)
+        # Test rows carry only the first 8 characters of the oare_id (text_id).
+        return ~self.pairs["oare_id"].str.startswith(str(exclude_doc)).to_numpy()
+
+    def search(self, query: str, k: int = 5, exclude_doc: str | None = None) -> pd.DataFrame:
+        """Top-k stored pairs for a query, best first (e.g. few-shot examples for a prompt).
+
+        Columns: oare_id, source, target, similarity, score (similarity minus the length
+        penalty, the ranking key). ``exclude_doc`` drops pairs of that document (full oare_id
+        or its 8-character text_id prefix).
+        """
+        sim = self.similarity(query)
+        allowed = self._allowed(exclude_doc)
+        score = np.where(allowed, sim - self.config.length_weight * self._length_gap(query), -1e9)
+        order = np.lexsort((np.arange(len(score)), -score))[: max(k, 0)]
+        order = order[allowed[order]]
+        out = self.pairs.iloc[order][["oare_id", "source", "target"]].copy()
+        out["similarity"] = sim[order]
+        out["score"] = score[order]
+        return out.reset_index(drop=True)
+
+    def _length_gap(self, query: str) -> np.ndarray:
+        lengths = self._source_lengths()
+        return np.abs(np.log((len(query) + 1.0) / (lengths + 1.0)))
+
+    def _source_lengths(self) -> np.ndarray:
+        if not hasattr(self, "_lengths"):
+            self._lengths = self.pairs["source"].str.len().to_numpy(dtype=float)
+        return self._lengths
+
+    def best_match(self, query: str, exclude_doc: str | None = None) -> int | None:
+        """Index of the chosen stored pair: exact match, else length-aware rerank of top-k."""
+        allowed = self._allowed(exclude_doc)
+        if self.config.exact:
+            hits = [i for i in self.exact_index.get(_exact_key(query), []) if allowed[i]]
+            if hits:
+                return hits[0]
+        sim = np.where(allowed, self.similarity(query), -np.inf)
+        if not np.isfinite(sim).any():
+            return None
+        top = np.lexsort((np.arange(len(sim)), -sim))[: self.config.top_k]
+        top = top[np.isfinite(sim[top])]
+        score = sim[top] - self.config.length_weight * self._length_gap(query)[top]
+        return int(top[int(np.argmax(score))])
+
+    # -- translation ----------------------------------------------------------------------
+
+    def translate_one(self, query: str, exclude_doc: str | None = None) -> str:
+        """Translation of one transliteration; never empty."""
+        i = self.best_match(query, exclude_doc)
+        if i is None:
+            return "<gap>"
+        source, target = self.pairs.at[i, "source"], self.pairs.at[i, "target"]
+        if (
+            self.config.repair
+            and self.table is not None
+            and _exact_key(source) != _exact_key(query)
+        ):
+            target = repair(query, source, target, self.table, self.surface, self.config)
+        out = self.convert(target).strip()
+        return out or target or "<gap>"
+
+    def translate(self, test: pd.DataFrame, exclude_own_document: bool = False) -> list[str]:
+        """Translations for a test table (column ``transliteration``; ``text_id`` is used to
+        exclude the row's own document when ``exclude_own_document``)."""
+        ids = test["text_id"] if exclude_own_document and "text_id" in test else None
+        out = []
+        for r, query in enumerate(test["transliteration"].fillna("").astype(str)):
+            exclude = str(ids.iloc[r]) if ids is not None else None
+            out.append(self.translate_one(query, exclude))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _exact_key(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _bm25_index(
+    docs: Sequence[list[str]], k1: float = 1.2, b: float = 0.75
+) -> tuple[InvertedIndex, dict[str, float]]:
+    """BM25 term weights per document (query side is a sum of idf-weighted matches)."""
+    n = max(len(docs), 1)
+    avg = sum(len(d) for d in docs) / n or 1.0
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(set(d))
+    idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+    vecs = []
+    for d in docs:
+        tf = Counter(d)
+        norm = k1 * (1 - b + b * len(d) / avg)
+        vecs.append({t: c * (k1 + 1) / (c + norm) for t, c in tf.items()})
+    return InvertedIndex.build(vecs), idf
+
+
+def _surface_forms(targets: Sequence[str]) -> dict[str, str]:
+    """Most frequent spelling (case) of each lower-cased English word in the stored targets."""
+    counts: Counter[str] = Counter()
+    for t in targets:
+        counts.update(re.findall(r"\w+(?:['’-]\w+)*", t))
+    best: dict[str, tuple[int, str]] = {}
+    for word, c in sorted(counts.items()):
+        key = word.lower()
+        if key not in best or c > best[key][0]:
+            best[key] = (c, word)
+    return {k: w for k, (_, w) in best.items()}
+
+
+def _substitutions(query: str, source: str) -> list[tuple[str, str]]:
+    """1:1 token substitutions turning the stored source into the query (difflib opcodes)."""
+    q, s = source_tokens(query), source_tokens(source)
+    subs = []
+    matcher = difflib.SequenceMatcher(a=s, b=q, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace" and i2 - i1 == j2 - j1:
+            subs.extend(zip(s[i1:i2], q[j1:j2], strict=True))
+    return subs
+
+
+def _replace_word(text: str, old: str, new: str) -> str | None:
+    """Replace the first whole-word case-insensitive ``old`` by ``new`` keeping capitals."""
+    m = re.search(rf"(?<![\w.-]){re.escape(old)}(?![\w-]|\.\d)", text, flags=re.IGNORECASE)
+    if m is None:
+        return None
+    found = m.group(0)
+    if found[:1].isupper() and new[:1].islower():
+        new = new[:1].upper() + new[1:]
+    return text[: m.start()] + new + text[m.end() :]
+
+
+def repair(
+    query: str,
+    source: str,
+    target: str,
+    table: WordTable,
+    surface: dict[str, str],
+    config: MemoryConfig,
+) -> str:
+    """Swap in the retrieved translation what the query substitutes 1:1 in the source.
+
+    Numbers are swapped literally; other words through the word table: the old word's best
+    translation present in the target is replaced by the new word's best translation, when
+    both are confident (``repair_min_prob``) and the new one is not a word of the target yet.
+    """
+    target_words = set(english_words(target))
+    for old, new in _substitutions(query, source):
+        if _NUMBER.match(old) and _NUMBER.match(new):
+            swapped = _replace_word(target, old, new)
+            if swapped is not None:
+                target = swapped
+            continue
+        old_key, new_key = source_key(old), source_key(new)
+        candidates = [w for w in english_words(target) if w in table.tgt_vocab]
+        if not candidates:
+            continue
+        probs = table.lookup([old_key], candidates)[0]
+        j = int(np.argmax(probs))
+        if probs[j] < config.repair_min_prob:
+            continue
+        best_new = table.best_translation(new_key, config.repair_min_prob)
+        if best_new is None:
+            continue
+        e_old, e_new = candidates[j], best_new[0]
+        if e_new == e_old or e_new in target_words:
+            continue
+        swapped = _replace_word(target, surface.get(e_old, e_old), surface.get(e_new, e_new))
+        if swapped is not None:
+            target = swapped
+            target_words = set(english_words(target))
+    return target
