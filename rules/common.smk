@@ -79,7 +79,8 @@ def train_settings(wildcards):
     preset = config["hparams"][wildcards.hparams]
     rank = int(wildcards.rank)
     return {
-        **{k: v for k, v in preset.items() if k != "lora_alpha_ratio"},
+        **{k: v for k, v in preset.items() if k not in ("lora_alpha_ratio", "batch_size")},
+        "per_device_batch_size": preset["batch_size"],
         "lora_rank": rank,
         "lora_alpha": int(round(preset.get("lora_alpha_ratio", 2) * rank)),
         "seed": int(wildcards.seed),
@@ -97,7 +98,7 @@ def model_settings():
         "quantization": (
             None if config["quantization"] == "none" else config["quantization"]
         ),
-        "device": config["device"],
+        "device": None if config["device"] == "auto" else config["device"],
     }
 
 

@@ -1,0 +1,82 @@
+"""The workflow's graph, lint, config validation and bad-input handling (no model runs here)."""
+
+import shutil
+
+import pytest
+import yaml
+
+from workflow_helpers import job_counts, snakemake, workflow_copy
+
+
+@pytest.fixture
+def wf(tmp_path):
+    return workflow_copy(tmp_path / "wf")
+
+
+def test_default_graph(wf):
+    counts = job_counts(wf)
+    assert counts["train"] == 1
+    # val + eval per checkpoint, plus test for the submission; zero-shot on val + eval.
+    assert counts["predict"] == 3 and counts["predict_zeroshot"] == 2
+    assert counts["evaluate"] == 4 and counts["submission"] == 1
+
+
+def test_grid_multiplies_runs_not_training(wf):
+    overlay = wf / "grid.yaml"
+    overlay.write_text(
+        yaml.safe_dump(
+            {
+                "grid": {
+                    "prompt": ["plain", "doc_context"],
+                    "lora_rank": [4, 8],
+                    "seed": [0, 1],
+                    "checkpoint": ["last", "best"],
+                }
+            }
+        )
+    )
+    counts = job_counts(wf, "--configfile", str(overlay))
+    runs = 2 * 2 * 2
+    assert counts["train"] == runs
+    assert counts["predict"] == runs * 2 * 2 + 1  # val + eval per checkpoint, test once
+    assert counts["sft_data"] == 2
+
+
+def test_lint_clean(wf):
+    done = snakemake(wf, "--lint")
+    assert done.returncode == 0
+    assert "Congratulations" in done.stdout + done.stderr
+
+
+def test_config_of_wrong_type_names_the_key(wf):
+    done = snakemake(wf, "-n", "--config", "zeroshot=maybe")
+    assert done.returncode != 0
+    out = done.stdout + done.stderr
+    assert "instance['zeroshot']" in out and "is not of type 'boolean'" in out
+
+
+def test_unknown_config_key_is_refused(wf):
+    done = snakemake(wf, "-n", "--config", "modle=tiny")
+    assert done.returncode != 0 and "'modle' was unexpected" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "mutation, expected",
+    [
+        (lambda t: t.replace("transliteration", "translit", 1), "column 'transliteration'"),
+        (lambda t: t.replace("\n1,", "\n0,", 1), "row 2, column 'id': duplicate id '0'"),
+        (lambda t: "", "file is empty"),
+    ],
+)
+def test_bad_test_csv_stops_with_a_clear_message(wf, mutation, expected):
+    data = wf / "data"
+    shutil.copytree(wf / "resources" / "demo", data)
+    test = data / "test.csv"
+    test.write_text(mutation(test.read_text(encoding="utf-8")), encoding="utf-8")
+    target = "results/data/segments/test.csv"
+    done = snakemake(wf, "-c1", target, "--config", f"data_dir={data}")
+    assert done.returncode != 0
+    out = done.stdout + done.stderr
+    assert expected in out and str(test) in out
+    assert not (wf / target).exists()
+    assert not list((wf / "results" / "data" / "segments").glob("*"))
