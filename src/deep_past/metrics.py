@@ -11,9 +11,10 @@ so MBR and evaluation share one function. The arithmetic follows sacrebleu opera
 operation (same divisions, same summation order), so scores agree bit for bit, not just to 1e-9.
 
 MBR needs every candidate scored against every other candidate of a segment. Instead of one
-Counter intersection per pair, :class:`NgramPool` extracts the n-grams of a whole pool once, as a
-(candidates x n-gram vocabulary) count matrix, and gets all pairwise clipped matches as
-``sum(min(counts[i], counts[j]))`` in numpy.
+Counter intersection per pair, :class:`NgramPool` extracts the n-grams of a whole pool once. Each
+occurrence of an n-gram in a text (first 'the', second 'the', ...) becomes a column of a 0/1
+matrix, so the clipped match count sum(min(count_i, count_j)) is the number of columns two texts
+share, and one matrix product per order gives the matches of all pairs.
 
 Only numpy and the standard library are imported here (sacrebleu lazily, for the reported corpus
 scores) because this module is inlined into the offline Kaggle notebook.
@@ -84,45 +85,38 @@ def tokenize_13a(text: str) -> str:
 
 @dataclass(frozen=True)
 class NgramPool:
-    """n-gram counts of K texts: ``counts[k, v]`` is how often n-gram v occurs in text k.
+    """n-gram occurrences of K texts, one binary (K x V_o) matrix per order o.
 
-    Columns are grouped by order: order o (0-based) owns columns ``bounds[o]:bounds[o + 1]``.
+    A column is one *occurrence* of an n-gram: (n-gram, k-th time it appears in a text). The
+    clipped match sum(min(count_i, count_j)) of chrF and BLEU is then simply the number of columns
+    two texts share, so all pairwise matches of an order are one matrix product.
     """
 
-    counts: np.ndarray  # (K, V) int32
-    bounds: np.ndarray  # (orders + 1,) int64
+    occurrences: list[np.ndarray]  # per order: (K, V_o) float32 of 0/1
+    first: list[np.ndarray]  # per order: (V_o,) bool, columns of first occurrences (n-gram sets)
 
     @property
     def orders(self) -> int:
-        return len(self.bounds) - 1
+        return len(self.occurrences)
 
     def totals(self) -> np.ndarray:
         """(K, orders) number of n-grams of each order in each text."""
-        return _sum_by_order(self.counts, self.bounds)
+        return np.stack([m.sum(axis=1) for m in self.occurrences], axis=1).astype(np.int64)
 
     def matches(self) -> np.ndarray:
         """(K, K, orders) clipped matches: sum over n-grams of min(count in i, count in j)."""
-        k = self.counts.shape[0]
-        out = np.empty((k, k, self.orders), dtype=np.int64)
-        # One row of i at a time keeps memory at K x V instead of K x K x V.
-        for i in range(k):
-            out[i] = _sum_by_order(np.minimum(self.counts[i], self.counts), self.bounds)
-        return out
+        # float32 sums of 0/1 products are exact below 2**24 shared occurrences.
+        return np.rint(np.stack([m @ m.T for m in self.occurrences], axis=-1)).astype(np.int64)
 
 
-def _sum_by_order(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Sum the last axis of ``values`` within each order's column range (empty ranges give 0)."""
-    cumulative = np.zeros(values.shape[:-1] + (values.shape[-1] + 1,), dtype=np.int64)
-    np.cumsum(values, axis=-1, out=cumulative[..., 1:])
-    return cumulative[..., bounds[1:]] - cumulative[..., bounds[:-1]]
+def _count_ngrams(
+    symbols: np.ndarray, lengths: np.ndarray, max_order: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Occurrence matrices and first-occurrence masks for n = 1..max_order (see NgramPool).
 
-
-def _count_ngrams(symbols: np.ndarray, lengths: np.ndarray, max_order: int) -> list[np.ndarray]:
-    """Count matrices (K x V_n), n = 1..max_order, for K symbol sequences stored back to back.
-
-    ``symbols`` are dense ids (0..A-1). An n-gram starting at position p gets an exact integer
-    key, (id of the (n-1)-gram at p) * A + symbol[p + n - 1], and the keys are re-densified with
-    np.unique at every order, so keys never overflow whatever the alphabet or the order.
+    ``symbols`` holds K sequences back to back as dense ids (0..A-1). An n-gram starting at
+    position p gets an exact integer key, (id of the (n-1)-gram at p) * A + symbol[p + n - 1];
+    keys are re-densified at every order so they never overflow, whatever the alphabet.
     """
     k, total = len(lengths), len(symbols)
     owner = np.repeat(np.arange(k), lengths)
@@ -130,19 +124,50 @@ def _count_ngrams(symbols: np.ndarray, lengths: np.ndarray, max_order: int) -> l
     room = lengths[owner] - (np.arange(total) - starts[owner])  # symbols left from p onwards
     base = int(symbols.max()) + 1 if total else 1
     gram_ids = symbols.astype(np.int64)
-    matrices = []
+    matrices, firsts = [], []
     for n in range(1, max_order + 1):
         size = max(total - n + 1, 0)
         if n > 1:
             gram_ids = gram_ids[:size] * base + symbols[n - 1 :]
         valid = room[:size] >= n  # the n-gram fits inside its own text
-        vocab, column = np.unique(gram_ids[valid], return_inverse=True)
-        flat = owner[:size][valid] * len(vocab) + column
-        matrices.append(np.bincount(flat, minlength=k * len(vocab)).reshape(k, len(vocab)))
-        dense = np.zeros(size, dtype=np.int64)
-        dense[valid] = column
-        gram_ids = dense
-    return matrices
+        matrix, first, dense_valid = _occurrences(gram_ids[valid], owner[:size][valid], k)
+        matrices.append(matrix)
+        firsts.append(first)
+        gram_ids = np.zeros(size, dtype=np.int64)
+        gram_ids[valid] = dense_valid
+    return matrices, firsts
+
+
+def _occurrences(
+    keys: np.ndarray, owner: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Binary (K x occurrences) matrix, its first-occurrence mask, and dense n-gram ids.
+
+    ``keys`` are n-gram keys in text order (``owner`` non-decreasing). One stable sort groups
+    equal n-grams with their texts still in order, which gives at once the dense id of each
+    n-gram and the rank r of each position among its copies in the same text. Column
+    offset[gram] + r then stands for "the r-th copy of gram", with as many columns per n-gram as
+    the most copies any text has.
+    """
+    size = len(keys)
+    by_key = np.argsort(keys, kind="stable")
+    sorted_keys, sorted_owner = keys[by_key], owner[by_key]
+    new_gram = np.ones(size, dtype=bool)
+    new_gram[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    new_run = new_gram.copy()  # a run: one n-gram within one text
+    new_run[1:] |= sorted_owner[1:] != sorted_owner[:-1]
+    position = np.arange(size)
+    rank = position - np.maximum.accumulate(np.where(new_run, position, 0))
+    gram = np.cumsum(new_gram) - 1
+    copies = np.maximum.reduceat(rank + 1, np.flatnonzero(new_gram)) if size else rank
+    offset = np.cumsum(copies) - copies
+    matrix = np.zeros((k, int(copies.sum())), dtype=np.float32)
+    matrix[sorted_owner, offset[gram] + rank] = 1.0
+    first = np.zeros(matrix.shape[1], dtype=bool)
+    first[offset] = True
+    dense = np.empty(size, dtype=np.int64)
+    dense[by_key] = gram
+    return matrix, first, dense
 
 
 def _word_symbols(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -155,13 +180,6 @@ def _word_symbols(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.
     return np.asarray(ids, dtype=np.int64), lengths
 
 
-def _stack(matrices: Sequence[np.ndarray], k: int) -> NgramPool:
-    widths = [m.shape[1] for m in matrices]
-    bounds = np.concatenate(([0], np.cumsum(widths))).astype(np.int64)
-    counts = np.hstack(matrices).astype(np.int32) if matrices else np.zeros((k, 0), np.int32)
-    return NgramPool(counts, bounds)
-
-
 def chrf_pool(texts: Sequence[str]) -> NgramPool:
     """chrF++ n-grams of a pool: characters 1-6 (whitespace removed), then words 1-2."""
     stripped = ["".join(text.split()) for text in texts]
@@ -169,15 +187,15 @@ def chrf_pool(texts: Sequence[str]) -> NgramPool:
     _, chars = np.unique(codes, return_inverse=True)
     char_lengths = np.fromiter((len(s) for s in stripped), dtype=np.int64, count=len(texts))
     words, word_lengths = _word_symbols([chrf_words(text) for text in texts])
-    matrices = _count_ngrams(chars.astype(np.int64), char_lengths, CHAR_ORDER)
-    matrices += _count_ngrams(words, word_lengths, WORD_ORDER)
-    return _stack(matrices, len(texts))
+    char_matrices, char_firsts = _count_ngrams(chars.astype(np.int64), char_lengths, CHAR_ORDER)
+    word_matrices, word_firsts = _count_ngrams(words, word_lengths, WORD_ORDER)
+    return NgramPool(char_matrices + word_matrices, char_firsts + word_firsts)
 
 
 def bleu_pool(texts: Sequence[str]) -> NgramPool:
     """Word n-grams 1-4 of each text after 13a tokenisation (sentence BLEU's view of a text)."""
     words, lengths = _word_symbols([tokenize_13a(text).split() for text in texts])
-    return _stack(_count_ngrams(words, lengths, BLEU_ORDER), len(texts))
+    return NgramPool(*_count_ngrams(words, lengths, BLEU_ORDER))
 
 
 # ---------------------------------------------------------------------------- chrF++
