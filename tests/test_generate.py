@@ -1,0 +1,122 @@
+"""Batched generation: determinism, input-order independence, beams, budget, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_modeling import tiny_model_path
+
+from deep_past.generate import GenerateConfig, generate, main, render_prompts
+from deep_past.modeling import load_model_and_tokenizer
+
+SOURCES = [
+    "a-na a-šur-i-dí qí-bi-ma",
+    "um-ma en-nam-a-šur-ma",
+    "KIŠIB ma-nu-ba-lúm-a-šur DUMU ṣí-lá-{d}IM",
+    "17 GÍN KÙ.BABBAR ší-im e-ma-ri-im",
+    "<gap> ša-pì-ú-tim",
+    "a-na",
+]
+
+
+def conversation(src: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": "Translate Old Assyrian into English."},
+        {"role": "user", "content": src},
+    ]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory):
+    return load_model_and_tokenizer(tiny_model_path(tmp_path_factory), device="cpu")
+
+
+def test_budget_is_clipped_ratio_of_longest_source() -> None:
+    cfg = GenerateConfig(max_new_tokens=100, max_new_tokens_ratio=1.5, min_new_tokens=10)
+    assert cfg.budget(2) == 10
+    assert cfg.budget(21) == 32
+    assert cfg.budget(500) == 100
+    assert GenerateConfig(max_new_tokens=5, min_new_tokens=8).budget(1) == 5  # the cap wins
+
+
+def test_config_rejects_impossible_settings() -> None:
+    with pytest.raises(ValueError, match="num_return_sequences"):
+        GenerateConfig(num_beams=2, num_return_sequences=3)
+    with pytest.raises(ValueError, match="batch_size"):
+        GenerateConfig(batch_size=0)
+    with pytest.raises(ValueError, match="temperature"):
+        GenerateConfig(do_sample=True, temperature=0)
+
+
+def test_prompts_end_with_empty_think_block(tiny) -> None:
+    _, tok = tiny
+    (prompt,) = render_prompts(tok, [conversation("a-na")])
+    assert prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+
+
+def test_greedy_is_deterministic_and_independent_of_input_order(tiny) -> None:
+    model, tok = tiny
+    cfg = GenerateConfig(batch_size=4, max_new_tokens=12, min_new_tokens=12)
+    messages = [conversation(s) for s in SOURCES]
+    first = generate(model, tok, messages, cfg)
+    assert len(first) == len(SOURCES) and all(len(x) == 1 for x in first)
+    assert generate(model, tok, messages, cfg) == first
+    reordered = generate(model, tok, messages[::-1], cfg)
+    assert reordered[::-1] == first
+    assert generate(model, tok, [], cfg) == []
+
+
+def test_beam_search_returns_num_return_sequences(tiny) -> None:
+    model, tok = tiny
+    cfg = GenerateConfig(batch_size=2, num_beams=3, num_return_sequences=3, max_new_tokens=6)
+    out = generate(model, tok, [conversation(s) for s in SOURCES[:3]], cfg)
+    assert [len(x) for x in out] == [3, 3, 3]
+    assert all(isinstance(t, str) for x in out for t in x)
+
+
+def test_sampling_is_reproducible_under_a_seed(tiny) -> None:
+    model, tok = tiny
+    cfg = GenerateConfig(
+        do_sample=True,
+        num_return_sequences=2,
+        temperature=0.9,
+        top_p=0.95,
+        max_new_tokens=8,
+        seed=3,
+    )
+    messages = [conversation(s) for s in SOURCES[:2]]
+    out = generate(model, tok, messages, cfg)
+    assert [len(x) for x in out] == [2, 2]
+    assert generate(model, tok, messages, cfg) == out
+
+
+def test_cli_writes_generations_next_to_input_fields(
+    tiny, tmp_path: Path, tmp_path_factory
+) -> None:
+    src = tmp_path / "prompts.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"id": i, "prompt": conversation(s)}) + "\n"
+            for i, s in enumerate(SOURCES[:2])
+        )
+    )
+    out = tmp_path / "out" / "gen.jsonl"
+    main(
+        [
+            "--model",
+            str(tiny_model_path(tmp_path_factory)),
+            "--input",
+            str(src),
+            "--output",
+            str(out),
+            "--max_new_tokens",
+            "4",
+            "--device",
+            "cpu",
+        ]
+    )
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [0, 1]
+    assert all(len(r["generations"]) == 1 for r in rows)

@@ -1,0 +1,187 @@
+"""Tiny local Qwen3: tokenizer, chat template, save/load, LoRA factory, device choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from deep_past.modeling import (
+    EMPTY_THINK,
+    build_tiny_model,
+    choose_device,
+    load_model_and_tokenizer,
+    lora_config,
+    quantization_config,
+)
+
+# One thread: the model is tiny, and on a shared 2-core machine two OpenMP threads contending
+# with other processes made training steps ~10x slower.
+torch.set_num_threads(1)
+
+DEMO_TRAIN = Path(__file__).parents[1] / "resources/demo/train.csv"
+_BUILT: dict[str, Path] = {}
+
+
+def demo_texts(rows: int = 40) -> list[str]:
+    """Transliterations and translations of the first demo documents."""
+    df = pd.read_csv(DEMO_TRAIN).head(rows).fillna("")
+    return [t for t in [*df["transliteration"], *df["translation"]] if t]
+
+
+def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the tiny model once per test session (shared by the test modules)."""
+    if "dir" not in _BUILT:
+        _BUILT["dir"] = build_tiny_model(demo_texts(), tmp_path_factory.mktemp("tiny"))
+    return _BUILT["dir"]
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_model_path(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_dir: Path):
+    return load_model_and_tokenizer(tiny_dir, device="cpu")
+
+
+def test_saved_like_a_hub_model(tiny_dir: Path) -> None:
+    names = {p.name for p in tiny_dir.iterdir()}
+    assert {"config.json", "generation_config.json", "tokenizer.json"} <= names
+    assert any(n.endswith(".safetensors") for n in names)
+
+
+def test_tokenizer_round_trip_keeps_transliteration_and_gap(tiny) -> None:
+    _, tok = tiny
+    text = "a-na <gap> ṣí-lá-{d}IM 1.5 GÍN KÙ.BABBAR, Ilī-dan ½ ma-na"
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert tok.decode(ids) == text
+    assert tok.convert_tokens_to_ids("<gap>") in ids  # one token, not split
+    # <gap> is a normal token: skipping special tokens must keep it.
+    assert "<gap>" in tok.decode(ids, skip_special_tokens=True)
+
+
+def test_special_tokens_and_padding(tiny) -> None:
+    model, tok = tiny
+    assert tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
+    assert tok.padding_side == "left"
+    for t in ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<think>", "</think>"):
+        assert len(tok(t, add_special_tokens=False)["input_ids"]) == 1
+    gen = model.generation_config
+    assert tok.eos_token_id in gen.eos_token_id and gen.pad_token_id == tok.pad_token_id
+
+
+MESSAGES = [
+    {"role": "system", "content": "Translate Old Assyrian into English."},
+    {"role": "user", "content": "a-na a-šur-i-dí qí-bi-ma"},
+]
+
+
+def test_chat_template_thinking_off_adds_exact_empty_think_block(tiny) -> None:
+    _, tok = tiny
+    text = tok.apply_chat_template(
+        MESSAGES, tokenize=False, add_generation_prompt=True, enable_thinking=False
+    )
+    assert text == (
+        "<|im_start|>system\nTranslate Old Assyrian into English.<|im_end|>\n"
+        "<|im_start|>user\na-na a-šur-i-dí qí-bi-ma<|im_end|>\n"
+        "<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    )
+    assert text.endswith(EMPTY_THINK)
+    thinking = tok.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
+    assert thinking.endswith("<|im_start|>assistant\n")
+
+
+def test_chat_template_training_text_extends_generation_prompt(tiny) -> None:
+    """As in Qwen3: the final answer carries the empty think block, so the prompt rendered for
+    generation is a token prefix of prompt + completion (what trl trains on)."""
+    _, tok = tiny
+    answer = {"role": "assistant", "content": "Say to Aššur-idī:"}
+    prompt = tok.apply_chat_template(
+        MESSAGES, add_generation_prompt=True, enable_thinking=False, tokenize=False
+    )
+    full = tok.apply_chat_template([*MESSAGES, answer], enable_thinking=False, tokenize=False)
+    assert full == prompt + "Say to Aššur-idī:<|im_end|>\n"
+    p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    f_ids = tok(full, add_special_tokens=False)["input_ids"]
+    assert f_ids[: len(p_ids)] == p_ids
+    # Earlier assistant turns lose their think block, like Qwen3's template.
+    multi = [*MESSAGES, {"role": "assistant", "content": "<think>\nhm\n</think>\n\nA"}, MESSAGES[1]]
+    history = tok.apply_chat_template(multi, tokenize=False)
+    assert "<|im_start|>assistant\nA<|im_end|>" in history and "hm" not in history
+
+
+def test_model_is_small_qwen3_with_tied_embeddings(tiny) -> None:
+    model, tok = tiny
+    assert type(model).__name__ == "Qwen3ForCausalLM"
+    cfg = model.config
+    assert cfg.tie_word_embeddings and cfg.vocab_size == len(tok)
+    assert cfg.head_dim * cfg.num_attention_heads == cfg.hidden_size
+    assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
+    assert model.num_parameters() < 1_000_000
+
+
+def test_save_load_round_trip_gives_same_logits(tiny, tmp_path: Path) -> None:
+    model, tok = tiny
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    again, tok2 = load_model_and_tokenizer(tmp_path, device="cpu")
+    ids = tok(["a-na KÙ.BABBAR"], return_tensors="pt")
+    with torch.no_grad():
+        assert torch.equal(model(**ids).logits, again(**ids).logits)
+    assert tok2.chat_template == tok.chat_template
+
+
+def test_build_is_deterministic(tiny_dir: Path, tmp_path: Path) -> None:
+    other = build_tiny_model(demo_texts(), tmp_path / "again")
+    assert (other / "tokenizer.json").read_text() == (tiny_dir / "tokenizer.json").read_text()
+    a, _ = load_model_and_tokenizer(tiny_dir, device="cpu")
+    b, _ = load_model_and_tokenizer(other, device="cpu")
+    for (name, pa), (_, pb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(pa, pb), name
+
+
+def test_lora_targets_every_linear_layer(tiny_dir: Path) -> None:
+    from peft import get_peft_model
+
+    model, _ = load_model_and_tokenizer(tiny_dir, device="cpu")
+    peft_model = get_peft_model(model, lora_config(rank=4, alpha=None, dropout=0.0))
+    adapted = {n.split(".")[-1] for n, m in peft_model.named_modules() if hasattr(m, "lora_A")}
+    linear = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    assert adapted == linear  # lm_head is left alone (tied to the embeddings)
+    assert peft_model.peft_config["default"].lora_alpha == 8
+
+
+def test_factories_return_none_or_reject() -> None:
+    assert quantization_config(None) is None
+    q = quantization_config("nf4", "cpu")
+    assert q.load_in_4bit and q.bnb_4bit_quant_type == "nf4" and q.bnb_4bit_use_double_quant
+    assert q.bnb_4bit_compute_dtype == torch.float32
+    assert quantization_config("nf4", "cuda").bnb_4bit_compute_dtype == torch.bfloat16
+    with pytest.raises(ValueError, match="unknown quantization"):
+        quantization_config("int3")
+    with pytest.raises(ValueError, match="rank"):
+        lora_config(0)
+
+
+def test_choose_device() -> None:
+    expected = "cuda" if torch.cuda.is_available() else None
+    assert choose_device("cpu") == "cpu"
+    assert choose_device("auto", "nf4") in ("cuda", "cpu")  # never MPS with 4-bit
+    if expected:
+        assert choose_device() == expected
+    with pytest.raises(ValueError, match="unknown device"):
+        choose_device("tpu")
+
+
+@pytest.mark.slow
+def test_nf4_loads_on_cpu(tiny_dir: Path) -> None:
+    model, tok = load_model_and_tokenizer(tiny_dir, quantization="nf4", device="cpu")
+    assert model.is_loaded_in_4bit
+    assert type(model.model.layers[0].self_attn.q_proj).__name__ == "Linear4bit"
+    with torch.no_grad():
+        logits = model(**tok(["a-na"], return_tensors="pt")).logits
+    assert torch.isfinite(logits).all()
