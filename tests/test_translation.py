@@ -7,6 +7,7 @@ outputs below are the target-style text where a DEV row exists), OARE sentence t
 from __future__ import annotations
 
 import csv
+import random
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,19 @@ def test_demo_references_are_fixed_points() -> None:
         r for r in _demo_column("references.csv", "translation") if normalize_translation(r) != r
     ]
     assert all("Month " in r for r in changed), changed
+
+
+# Markers from every rule, mixed at random: the table must neither raise nor change its own output.
+_FUZZ_ATOMS = (
+    "x", "[", "]", "...", "…", "(", ")", "<gap>", "<big_gap>", "ḫ", "Ḫ", "!", "?", " ", "-", ".",
+    "0", "1", "5", "3333", "0.5", "1.3333", "1/2", "/", "PN", "month", "Month", " VI", " I",
+    " II", "(fem.)", "(?)", "(!)", "(pl.)", "fem", "plur", ".)", "\n", "a", "\u0304", "of the",
+)  # fmt: skip
+
+
+def test_random_marker_soup_never_raises_and_is_idempotent() -> None:
+    rng = random.Random(20260301)
+    for _ in range(3000):
+        text = "".join(rng.choice(_FUZZ_ATOMS) for _ in range(rng.randint(0, 12)))
+        once = normalize_translation(text)
+        assert normalize_translation(once) == once, text

@@ -8,6 +8,7 @@ data has no instance of a marker the host's rules name, the example says "constr
 from __future__ import annotations
 
 import csv
+import random
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,20 @@ def test_idempotent_on_demo_rows() -> None:
         once = normalize_transliteration(row)
         assert once, row
         assert normalize_transliteration(once) == once
+
+
+# Markers from every rule, mixed at random: the table must neither raise nor change its own output.
+_FUZZ_ATOMS = (
+    "x", "xx", "[", "]", "[x]", "...", "…", "(", ")", "(d)", "(ki)", "d", "<", ">", "<<", ">>",
+    "<gap>", "<big_gap>", "₄", "ₓ", "ḫ", "Ḫ", "!", "?", "*", "=", "ʾ", "ʿ", "ᵈ", "ᵏⁱ", "⸢", "⸣",
+    "˹", "˺", "⌈", "⌉", " ", "-", ".", "0", "1", "5", "3333", "0.5", "1.3333", "(TÚG)", "(ḪI)",
+    "broken", "(5 broken lines)", "(break)", "\n", "á", "\u0301", "ma",
+)  # fmt: skip
+
+
+def test_random_marker_soup_never_raises_and_is_idempotent() -> None:
+    rng = random.Random(20260301)
+    for _ in range(3000):
+        text = "".join(rng.choice(_FUZZ_ATOMS) for _ in range(rng.randint(0, 12)))
+        once = normalize_transliteration(text)
+        assert normalize_transliteration(once) == once, text

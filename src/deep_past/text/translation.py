@@ -40,7 +40,7 @@ FRACTIONS: tuple[tuple[float, str], ...] = (
 # 0.3 or 0.17 are not, and are left alone as genuine decimals.
 _FRACTION_TOLERANCE = 0.001
 # An integer and a decimal part, not inside a longer dotted chain such as ITU.1.KAM or 1.5.3.
-DECIMAL_PATTERN = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
+DECIMAL_PATTERN = r"(?<![\w.])(\d+)\.(\d+)(?!\w|\.\w)"
 _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
 
 

@@ -73,11 +73,10 @@ TRANSLITERATION_RULES: tuple[Rule, ...] = (
     rule("bracketed_gaps", _BRACKETED_GAP, "<gap>"),
     # <a> marks signs the editor supplied: keep the sign, drop the brackets (as for [ ]).
     rule("supplied_signs", r"<(?!gap>)([^<>]*)>", r"\1"),
+    # A lone < or > (a damaged marker) would otherwise survive; <gap> is the only tag allowed.
+    rule("stray_angle_brackets", r"<(?!gap>)|(?<!<gap)>", "", repeat=True),
     rule("superscript_determinatives", rf"[{_SUPERSCRIPT_LETTERS}]+", _superscript_determinative),
     rule("subscript_digits", r"[₀-₉ₓ]+", _subscripts),
-    rule("paren_determinatives", _PAREN_DETERMINATIVE, r"{\1}"),
-    # (TÚG)ku-ta-ni in OARE spellings is "TÚG ku-ta-ni" in train.csv: a logogram, not braces.
-    rule("paren_logograms", r"\(([A-ZÀ-ÞŠṢṬḪ][A-ZÀ-ÞŠṢṬḪ0-9.]*)\)\s*", r"\1 "),
     rule("uncertainty_parens", r"\(\s*[?!*]+\s*\)", "", repeat=True),
     rule("h_without_breve", r"[Ḫḫ]", lambda m: "H" if m.group(0) == "Ḫ" else "h"),
     rule("drop_brackets", r"[\[\]⸢⸣˹˺⌈⌉]", ""),
@@ -85,12 +84,14 @@ TRANSLITERATION_RULES: tuple[Rule, ...] = (
     rule("word_divider_equals", r"=", "-"),
     rule("scribal_marks", r"[!?*]", ""),
     rule("glottal_stops", r"[ʾʿ]", ""),
-    # After brackets and marks are gone, so "(broken [lines])" or "(break!)" are caught too.
-    rule("broken_lines", _BROKEN_PARENS, "<gap>"),
+    # After brackets and marks, so "([d])" and "(d!)" become {d} too.
+    rule("paren_determinatives", _PAREN_DETERMINATIVE, r"{\1}"),
+    # (TÚG)ku-ta-ni in OARE spellings is "TÚG ku-ta-ni" in train.csv: a logogram, not braces.
+    rule("paren_logograms", r"\(([A-ZÀ-ÞŠṢṬḪ][A-ZÀ-ÞŠṢṬḪ0-9.]*)\)\s*", r"\1 "),
+    # Likewise "(broken [lines])" or "(break!)".
+    rule("broken_lines", _BROKEN_PARENS, "<gap>", repeat=True),
     rule("dots_gaps", _DOTS_GAP, "<gap>"),
     rule("x_gaps", _X_GAP, "<gap>"),
-    # A lone < or > (a damaged marker) would otherwise survive; <gap> is the only tag allowed.
-    rule("stray_angle_brackets", r"<(?!gap>)|(?<!<gap)>", ""),
     rule("merge_adjacent_gaps", _ADJACENT_GAPS, "<gap>"),
     rule("decimal_fractions", DECIMAL_PATTERN, decimal_to_fraction),
     WHITESPACE,
