@@ -405,8 +405,11 @@ def proper_nouns(
     return table.sort_values("form", kind="stable").reset_index(drop=True)
 
 
-def _name_index(table: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
-    """Exact and loose form keys -> (norm, english, count)."""
+NameIndex = Mapping[str, tuple[str, str, int]]
+
+
+def index_names(table: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
+    """Exact and loose form keys -> (norm, english, count). Build it once for many prompts."""
     index: dict[str, tuple[str, str, int]] = {}
     rows = list(zip(table["form"], table["norm"], table["english"], table["count"], strict=True))
     for form, norm, english, count in rows:
@@ -416,8 +419,10 @@ def _name_index(table: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
     return index
 
 
-def _find_names(words: Iterable[str], table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
-    index = _name_index(table)
+def _find_names(
+    words: Iterable[str], table: pd.DataFrame | NameIndex
+) -> list[tuple[str, str, str, int]]:
+    index = index_names(table) if isinstance(table, pd.DataFrame) else table
     found = []
     for word in _distinct_words(words):
         hit = index.get(word) or index.get("~" + loose_key(word))
@@ -428,7 +433,7 @@ def _find_names(words: Iterable[str], table: pd.DataFrame) -> list[tuple[str, st
 
 def name_hints(
     words: Sequence[str],
-    proper_noun_table: pd.DataFrame,
+    proper_noun_table: pd.DataFrame | NameIndex,
     max_names: int = 10,
     max_chars: int = 300,
 ) -> str:
@@ -445,7 +450,7 @@ def name_hints(
 def correct_names(
     translation: str,
     source: str,
-    proper_noun_table: pd.DataFrame,
+    proper_noun_table: pd.DataFrame | NameIndex,
     min_similarity: float = 0.85,
 ) -> str:
     """Respell a name of ``translation`` as the table does, when the source names it.
@@ -459,7 +464,10 @@ def correct_names(
     )
     if not expected:
         return translation
-    known = set(proper_noun_table["english"].astype(str))
+    if isinstance(proper_noun_table, pd.DataFrame):
+        known = set(proper_noun_table["english"].astype(str))
+    else:
+        known = {english for _, english, _ in proper_noun_table.values()}
     result = translation
     for span in sorted(set(_name_spans(translation))):
         if span in known:
