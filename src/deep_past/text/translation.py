@@ -70,8 +70,10 @@ def find_convertible_decimal(text: str) -> int | None:
     return None
 
 
-_SLASH_FRACTIONS = {"1/2": "½", "1/3": "⅓", "2/3": "⅔", "1/4": "¼", "3/4": "¾", "1/6": "⅙"}
-_SLASH_FRACTIONS["5/6"] = "⅚"
+# n/m spellings of the same fractions (OARE writes "1/3 mina"); other ratios are left alone.
+_SLASH_FRACTIONS = {
+    "1/2": "½", "1/3": "⅓", "2/3": "⅔", "1/4": "¼", "3/4": "¾", "1/6": "⅙", "5/6": "⅚",
+}  # fmt: skip
 
 
 def _slash_fraction(match: re.Match[str]) -> str:
