@@ -84,6 +84,32 @@ def signs(text: str) -> list[str]:
     return [s for s in re.split(r"[\s\-.]+", text.lower()) if s]
 
 
+@dataclass(frozen=True)
+class SparseCounts:
+    """Distinct (row, feature) pairs of token lists with their counts (COO layout)."""
+
+    vocab: list[str]
+    rows: np.ndarray
+    cols: np.ndarray
+    counts: np.ndarray
+    row_lengths: np.ndarray
+    n_rows: int
+
+
+def sparse_counts(token_lists: Sequence[Sequence[str]]) -> SparseCounts:
+    """Count tokens per row with hashing (pandas.factorize) instead of Python dict loops."""
+    lengths = np.array([len(t) for t in token_lists], dtype=np.int64)
+    flat = [tok for toks in token_lists for tok in toks]
+    codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+    vocab = [str(u) for u in uniques]
+    n_feat = max(len(vocab), 1)
+    rows = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+    keys, counts = np.unique(rows * n_feat + codes.astype(np.int64), return_counts=True)
+    return SparseCounts(
+        vocab, keys // n_feat, keys % n_feat, counts.astype(float), lengths, len(token_lists)
+    )
+
+
 @dataclass
 class InvertedIndex:
     """Column-major sparse matrix: for each feature, the rows holding it and their weights."""
@@ -95,26 +121,20 @@ class InvertedIndex:
     n_rows: int
 
     @classmethod
-    def build(cls, docs: Sequence[dict[str, float]]) -> InvertedIndex:
-        vocab: dict[str, int] = {}
-        r_parts: list[int] = []
-        c_parts: list[int] = []
-        w_parts: list[float] = []
-        for r, doc in enumerate(docs):
-            for feat, w in doc.items():
-                c = vocab.setdefault(feat, len(vocab))
-                r_parts.append(r)
-                c_parts.append(c)
-                w_parts.append(w)
-        cols = np.array(c_parts, dtype=np.int64)
-        order = np.argsort(cols, kind="stable")
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=len(vocab)))])
+    def from_counts(
+        cls, token_lists: Sequence[Sequence[str]], weigh: Callable[[SparseCounts], np.ndarray]
+    ) -> InvertedIndex:
+        """Index token lists, weighting each (row, feature) count with ``weigh``."""
+        counts = sparse_counts(token_lists)
+        weights = weigh(counts)
+        order = np.argsort(counts.cols, kind="stable")
+        sizes = np.bincount(counts.cols, minlength=len(counts.vocab))
         return cls(
-            vocab,
-            indptr.astype(np.int64),
-            np.array(r_parts, dtype=np.int64)[order],
-            np.array(w_parts, dtype=float)[order],
-            len(docs),
+            {f: i for i, f in enumerate(counts.vocab)},
+            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            counts.rows[order],
+            weights[order],
+            counts.n_rows,
         )
 
     def dot(self, query: dict[str, float]) -> np.ndarray:
@@ -133,9 +153,9 @@ class InvertedIndex:
             np.concatenate(rows), weights=np.concatenate(weights), minlength=self.n_rows
         )
 
-    def document_frequency(self) -> dict[str, int]:
-        counts = np.diff(self.indptr)
-        return {f: int(counts[c]) for f, c in self.vocab.items()}
+    def document_frequency(self) -> np.ndarray:
+        """Rows holding each feature, by feature id."""
+        return np.diff(self.indptr)
 
 
 def _tfidf(counts: Counter[str], idf: dict[str, float], default_idf: float) -> dict[str, float]:
@@ -155,7 +175,7 @@ class MemoryConfig:
     kinds: tuple[str, ...] = ("sentence_file", "sentence_dp", "window")
     ngram_lo: int = 2
     ngram_hi: int = 4
-    bm25_weight: float = 0.3  # share of normalised sign BM25 in the similarity
+    bm25_weight: float = 0.0  # share of normalised sign BM25 (0.1-0.3 lowered dev scores)
     length_weight: float = 0.3  # lambda in similarity - lambda * |log length ratio|
     top_k: int = 10  # candidates reranked by length
     exact: bool = True
@@ -202,15 +222,10 @@ class TranslationMemory:
         stored = stored.drop_duplicates(["source", "target"]).reset_index(drop=True)
         sources = stored["source"].tolist()
 
-        grams = [Counter(char_ngrams(s, config.ngram_lo, config.ngram_hi)) for s in sources]
-        df: Counter[str] = Counter()
-        for g in grams:
-            df.update(g.keys())
-        n = max(len(sources), 1)
-        idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
-        default_idf = math.log(1 + n) + 1.0
-        tfidf = InvertedIndex.build([_tfidf(g, idf, default_idf) for g in grams])
-
+        tfidf, idf = _tfidf_index(
+            [char_ngrams(s, config.ngram_lo, config.ngram_hi) for s in sources]
+        )
+        default_idf = math.log(1 + len(sources)) + 1.0
         bm25, bm25_idf = _bm25_index([signs(s) for s in sources])
 
         if table is None and config.repair:
@@ -337,22 +352,42 @@ def _exact_key(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _tfidf_index(grams: Sequence[list[str]]) -> tuple[InvertedIndex, dict[str, float]]:
+    """L2-normalised (1 + log tf) * smoothed idf vectors, and the idf per n-gram."""
+    n = len(grams)
+    idf_arr = np.zeros(0)
+
+    def weigh(c: SparseCounts) -> np.ndarray:
+        nonlocal idf_arr
+        df = np.bincount(c.cols, minlength=len(c.vocab))
+        idf_arr = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        w = (1.0 + np.log(c.counts)) * idf_arr[c.cols]
+        norms = np.sqrt(np.bincount(c.rows, weights=w * w, minlength=c.n_rows))
+        return w / np.maximum(norms[c.rows], 1e-12)
+
+    index = InvertedIndex.from_counts(grams, weigh)
+    idf = {f: float(idf_arr[i]) for f, i in index.vocab.items()}
+    return index, idf
+
+
 def _bm25_index(
     docs: Sequence[list[str]], k1: float = 1.2, b: float = 0.75
 ) -> tuple[InvertedIndex, dict[str, float]]:
-    """BM25 term weights per document (query side is a sum of idf-weighted matches)."""
+    """BM25 term weights per document (the query side is a sum of idf-weighted matches)."""
     n = max(len(docs), 1)
-    avg = sum(len(d) for d in docs) / n or 1.0
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(set(d))
-    idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-    vecs = []
-    for d in docs:
-        tf = Counter(d)
-        norm = k1 * (1 - b + b * len(d) / avg)
-        vecs.append({t: c * (k1 + 1) / (c + norm) for t, c in tf.items()})
-    return InvertedIndex.build(vecs), idf
+    idf_arr = np.zeros(0)
+
+    def weigh(c: SparseCounts) -> np.ndarray:
+        nonlocal idf_arr
+        df = np.bincount(c.cols, minlength=len(c.vocab))
+        idf_arr = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        avg = max(float(c.row_lengths.mean()), 1.0) if c.n_rows else 1.0
+        norm = k1 * (1 - b + b * c.row_lengths[c.rows] / avg)
+        return c.counts * (k1 + 1) / (c.counts + norm)
+
+    index = InvertedIndex.from_counts(docs, weigh)
+    idf = {f: float(idf_arr[i]) for f, i in index.vocab.items()}
+    return index, idf
 
 
 def _surface_forms(targets: Sequence[str]) -> dict[str, str]:

@@ -1,0 +1,84 @@
+"""Translation memory on the demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from deep_past.align import align_documents
+from deep_past.memory import MemoryConfig, TranslationMemory
+
+DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
+
+
+@pytest.fixture(scope="module")
+def pairs() -> pd.DataFrame:
+    train = pd.read_csv(DEMO / "train.csv")
+    sentences = pd.read_csv(DEMO / "Sentences_Oare_FirstWord_LinNum.csv")
+    return align_documents(train, sentences)
+
+
+@pytest.fixture(scope="module")
+def memory(pairs: pd.DataFrame) -> TranslationMemory:
+    return TranslationMemory.from_pairs(pairs)
+
+
+def test_every_test_row_gets_a_translation(memory: TranslationMemory) -> None:
+    test = pd.read_csv(DEMO / "test.csv")
+    out = memory.translate(test)
+    assert len(out) == len(test)
+    assert all(isinstance(t, str) and t.strip() for t in out)
+
+
+def test_exact_match_returns_stored_translation(pairs: pd.DataFrame) -> None:
+    memory = TranslationMemory.from_pairs(pairs, MemoryConfig(conventions=False))
+    row = memory.pairs.iloc[7]
+    assert memory.translate_one(row["source"]) in set(
+        memory.pairs.loc[memory.pairs["source"] == row["source"], "target"]
+    )
+    # Extra spaces do not break an exact match.
+    assert memory.translate_one("  " + row["source"].replace(" ", "  ")) == memory.translate_one(
+        row["source"]
+    )
+
+
+def test_search_excludes_own_document(memory: TranslationMemory) -> None:
+    row = memory.pairs.iloc[3]
+    hits = memory.search(row["source"], k=5)
+    assert hits.loc[0, "oare_id"] == row["oare_id"]
+    for exclude in (row["oare_id"], row["oare_id"][:8]):
+        hits = memory.search(row["source"], k=5, exclude_doc=exclude)
+        assert len(hits) == 5
+        assert not hits["oare_id"].str.startswith(row["oare_id"][:8]).any()
+        assert list(hits["score"]) == sorted(hits["score"], reverse=True)
+
+
+def test_translate_excludes_own_document(memory: TranslationMemory) -> None:
+    row = memory.pairs.iloc[3]
+    own = memory.pairs.loc[memory.pairs["oare_id"] == row["oare_id"], "target"]
+    query = pd.DataFrame({"text_id": [row["oare_id"][:8]], "transliteration": [row["source"]]})
+    out = memory.translate(query, exclude_own_document=True)[0]
+    assert out.strip() and out not in {memory.convert(t) for t in own}
+
+
+def test_repair_swaps_a_number(pairs: pd.DataFrame) -> None:
+    memory = TranslationMemory.from_pairs(pairs, MemoryConfig(conventions=False, exact=False))
+    stored = "5 ma-na KÙ.BABBAR a-na a-lá-ḫi-im"
+    fake = pd.DataFrame(
+        {"oare_id": ["x"], "source": [stored], "target": ["5 minas of silver to Ali-ahum."]}
+    )
+    small = TranslationMemory.from_pairs(
+        fake, MemoryConfig(conventions=False, exact=False), table=memory.table
+    )
+    assert small.translate_one("7 ma-na KÙ.BABBAR a-na a-lá-ḫi-im") == (
+        "7 minas of silver to Ali-ahum."
+    )
+
+
+def test_deterministic(pairs: pd.DataFrame) -> None:
+    test = pd.read_csv(DEMO / "test.csv")
+    a = TranslationMemory.from_pairs(pairs).translate(test)
+    b = TranslationMemory.from_pairs(pairs).translate(test)
+    assert a == b
