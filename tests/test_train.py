@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
+from safetensors.torch import load_file
 from test_modeling import DEMO_TRAIN, tiny_model_path
 from transformers import TrainerCallback
 
@@ -146,6 +148,11 @@ def test_killed_run_resumes_from_last_checkpoint(data, tmp_path: Path) -> None:
         "checkpoint-4",
         "checkpoint-6",
     ]
+    # Optimizer, scheduler, RNG and data order are restored: same adapter as an unbroken run.
+    unbroken = train(make_cfg(data, tmp_path / "unbroken"))
+    a = load_file(out / "final" / "adapter_model.safetensors")
+    b = load_file(unbroken / "final" / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 @pytest.mark.slow

@@ -186,6 +186,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", required=True, help="JSONL out: input fields + generations")
     parser.add_argument("--quantization", default=None, help="nf4 to load the base in 4 bits")
     parser.add_argument("--device", default=None, help="auto (default), cuda, mps or cpu")
+    parser.add_argument("--num_threads", type=int, default=None, help="CPU threads for torch")
     hints = typing.get_type_hints(GenerateConfig)
     for f in dataclasses.fields(GenerateConfig):
         kind = hints[f.name]
@@ -202,6 +203,10 @@ def main(argv: list[str] | None = None) -> None:
     from .modeling import load_model_and_tokenizer
 
     args = make_parser().parse_args(argv)
+    if args.num_threads:
+        import torch
+
+        torch.set_num_threads(args.num_threads)
     cfg = GenerateConfig(
         **{f.name: getattr(args, f.name) for f in dataclasses.fields(GenerateConfig)}
     )

@@ -284,11 +284,9 @@ def load_model_and_tokenizer(
         dtype=torch.float32 if quant is not None and device == "cpu" else torch_dtype,
         quantization_config=quant,
         attn_implementation=_attention(attn_implementation, device),
-        # A quantized model is placed while loading; a plain one is moved after.
-        device_map={"": device} if quant is not None else None,
+        # Load straight onto the device: no second full copy in CPU memory for a 1.7B model.
+        device_map={"": device},
     )
-    if quant is None:
-        model.to(device)
     tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), padding_side="left")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
