@@ -281,6 +281,7 @@ def load_model_and_tokenizer(
     quant = quantization_config(quantization, device)
     model = AutoModelForCausalLM.from_pretrained(
         str(name_or_path),
+        # Unquantized parts (norms, embeddings) must match the fp32 compute dtype of CPU NF4.
         dtype=torch.float32 if quant is not None and device == "cpu" else torch_dtype,
         quantization_config=quant,
         attn_implementation=_attention(attn_implementation, device),
