@@ -402,11 +402,25 @@ def marked_word_index(tokens: list[str], number: int, spelling: str, max_shift: 
     """0-based token index of an OARE marked word: ``first_word_number`` (1-based) corrected
     by the nearest token equal to ``first_word_spelling`` within ``max_shift`` tokens."""
     guess = int(number) - 1
+    spellings = {spelling, _normalised_spelling(spelling)}
     for shift in sorted(range(-max_shift, max_shift + 1), key=lambda d: (abs(d), d)):
         i = guess + shift
-        if 0 <= i < len(tokens) and tokens[i] == spelling:
+        if 0 <= i < len(tokens) and tokens[i] in spellings:
             return i
     return guess
+
+
+def _normalised_spelling(spelling: str) -> str:
+    """The spelling under the project's transliteration normaliser, so marked words are found
+    in preprocessed documents too (the sentence file keeps the raw spelling)."""
+    try:
+        from deep_past.text.transliteration import normalize_transliteration
+    except ImportError:
+        return spelling
+    try:
+        return normalize_transliteration(spelling)
+    except Exception:  # a one-word fragment may break a rule's post-condition: keep it raw
+        return spelling
 
 
 @dataclass(frozen=True)
