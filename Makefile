@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CORES ?= 8
+CORES ?= $(shell nproc)
 
 .PHONY: setup run test lint format dag clean
 
