@@ -71,7 +71,9 @@ def validation_segments(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "text_id", "source", "reference"])
 
 
-def competition_segments(test: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.DataFrame:
+def competition_segments(
+    test: pd.DataFrame, references: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Segments from a competition test.csv (already preprocessed), in file order."""
     seg = pd.DataFrame(
         {"id": test["id"], "text_id": test["text_id"], "source": test["transliteration"]}

@@ -50,6 +50,7 @@ def _shots(pairs: pd.DataFrame, k: int) -> Callable[[str, str], Sequence[tuple[s
 
     def shots(source: str, text_id: str) -> Sequence[tuple[str, str]]:
         # Never show a segment's own document: that would leak its reference into the prompt.
-        return memory.examples(source, k=k, exclude_document=text_id.split(":")[0])
+        found = memory.search(source, k=k, exclude_doc=text_id.split(":")[0])
+        return list(zip(found["source"], found["target"], strict=True))
 
     return shots
