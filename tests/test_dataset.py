@@ -2,11 +2,11 @@ import pandas as pd
 import pytest
 
 from deep_past.dataset import (
+    competition_segments,
     document_pairs,
     prompt_inputs,
     sft_records,
     split_pairs,
-    competition_segments,
     training_segments,
     validation_documents,
     validation_segments,

@@ -37,7 +37,9 @@ def test_header_only_file(tmp_path):
 
 
 def test_duplicate_id_names_row(tmp_path):
-    body = "id,text_id,line_start,line_end,transliteration\n0,t,1,2,a-na\n1,t,2,3,um-ma\n1,t,3,4,x\n"
+    body = (
+        "id,text_id,line_start,line_end,transliteration\n0,t,1,2,a-na\n1,t,2,3,um-ma\n1,t,3,4,x\n"
+    )
     path = write(tmp_path, "test.csv", body)
     with pytest.raises(DataError) as err:
         read_table(path, TEST)
@@ -46,7 +48,7 @@ def test_duplicate_id_names_row(tmp_path):
 
 
 def test_non_utf8_names_row(tmp_path):
-    body = "id,text_id,line_start,line_end,transliteration\n0,t,1,2,a-na\n".encode()
+    body = b"id,text_id,line_start,line_end,transliteration\n0,t,1,2,a-na\n"
     body += "1,t,2,3,café\n".encode("latin-1")
     path = write(tmp_path, "test.csv", body)
     with pytest.raises(DataError) as err:

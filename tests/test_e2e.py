@@ -1,0 +1,47 @@
+"""The whole demo graph on CPU: a valid submission, scores for every system, reproducible."""
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from deep_past.submission import submission_problems
+from workflow_helpers import snakemake
+
+pytestmark = pytest.mark.slow
+
+RUN = "plain/default/r8/s0/last"
+
+
+def test_submission_is_valid(demo_run):
+    sample = demo_run / "resources" / "demo" / "sample_submission.csv"
+    assert submission_problems(demo_run / "results" / "submission.csv", sample) == []
+
+
+def test_scores_cover_every_system_and_split(demo_run):
+    table = pd.read_csv(demo_run / "results" / "scores.tsv", sep="\t")
+    assert set(zip(table.system, table.split, strict=True)) == {
+        (RUN, "val"),
+        (RUN, "eval"),
+        ("zeroshot/plain", "val"),
+        ("zeroshot/plain", "eval"),
+    }
+    scores = json.loads((demo_run / "results" / "scores" / RUN / "eval.json").read_text())
+    assert scores["n"] == 47 and 0 <= scores["geomean"] <= 100
+    assert "nw:2" in scores["chrf_signature"] and "tok:13a" in scores["bleu_signature"]
+
+
+def test_every_rule_logged_and_benchmarked(demo_run):
+    logs = list((demo_run / "results" / "logs").rglob("*.log"))
+    benchmarks = list((demo_run / "results" / "benchmarks").rglob("*.tsv"))
+    assert len(logs) >= 20 and len(benchmarks) == len(logs)
+
+
+def test_same_seed_gives_identical_predictions(demo_run):
+    predictions = sorted((demo_run / "results" / "predictions" / RUN).glob("*.csv"))
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in predictions}
+    done = snakemake(demo_run, "-c2", "--forcerun", "train", "results/submission.csv")
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in predictions}
+    assert before == after and len(before) == 6
