@@ -24,6 +24,7 @@ include: "rules/train.smk"
 include: "rules/predict.smk"
 include: "rules/evaluate.smk"
 include: "rules/submission.smk"
+include: "rules/kaggle.smk"
 
 
 rule all:

@@ -1,0 +1,184 @@
+# The Kaggle path: download, export the chosen model, stage/upload it as a dataset, estimate the
+# offline run's time, and render the offline notebook (results/kaggle/notebook.ipynb).
+from types import SimpleNamespace
+
+from deep_past.kaggle.export import parse_system
+from deep_past.kaggle.notebook import module_file, notebook_modules
+
+KAGGLE = config["kaggle"]
+EXPORT_DIR = f"results/export/{KAGGLE['export']['name']}"
+
+
+def kaggle_system():
+    """The submission's system, split into its parts; ensembles are not exported yet."""
+    system = submission_system()
+    parts = parse_system(system)
+    if parts is None:
+        raise WorkflowError(
+            f"the Kaggle notebook needs a single-model submission, got {system!r}"
+        )
+    return system, parts
+
+
+def kaggle_export_inputs(wildcards):
+    system, parts = kaggle_system()
+    inputs = {"base": "results/base_model"}
+    if "checkpoint" in parts:
+        run = run_path(parts["prompt"], parts["hparams"], parts["rank"], parts["seed"])
+        inputs["run"] = f"results/runs/{run}/train"
+    inputs.update(get_hint_inputs(SimpleNamespace(prompt=parts["prompt"])))
+    return inputs
+
+
+def kaggle_benchmark():
+    system, parts = kaggle_system()
+    if "checkpoint" in parts:
+        return f"results/benchmarks/predict/{system}/test.tsv"
+    return f"results/benchmarks/predict_zeroshot/{parts['prompt']}/test.tsv"
+
+
+def kaggle_notebook_sources(wildcards):
+    """The package files the notebook inlines: a code change re-renders it."""
+    features = PROMPTS[kaggle_system()[1]["prompt"]].features
+    return [str(module_file(m)) for m in notebook_modules(features)]
+
+
+def kaggle_model_dir():
+    return KAGGLE["notebook"]["model_dir"] or KAGGLE["dataset"]["id"].split("/")[-1]
+
+
+def kaggle_settings():
+    nb = KAGGLE["notebook"]
+    return {
+        "prompt": kaggle_system()[1]["prompt"],
+        "input_root": nb["input_root"],
+        "working_dir": nb["working_dir"],
+        "competition_dir": KAGGLE["competition"],
+        "model_dir": kaggle_model_dir(),
+        "device": nb["device"],
+        "dtype": nb["dtype"],
+        "generation": config["generation"],
+    }
+
+
+def kaggle_budget_settings():
+    b = KAGGLE["budget"]
+    return {
+        "model": config["model"],
+        "generation": config["generation"],
+        "hardware": b["hardware"],
+        "n_sentences": b["test_sentences"],
+        "limit_hours": b["limit_hours"],
+        "margin": b["margin"],
+        "benchmark_tsv": kaggle_benchmark(),
+    }
+
+
+def kaggle_dataset_settings():
+    d = KAGGLE["dataset"]
+    return {
+        "dataset_id": d["id"],
+        "title": d["title"],
+        "license_name": d["license"],
+        "version_notes": d["version_notes"],
+        "dry_run": not d["upload"],
+    }
+
+
+rule kaggle_download:
+    output:
+        manifest=os.path.join(KAGGLE["download_dir"], "manifest.json"),
+    log:
+        "results/logs/kaggle/download.log",
+    benchmark:
+        "results/benchmarks/kaggle/download.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        data_dir=KAGGLE["download_dir"],
+        competition=KAGGLE["competition"],
+    script:
+        "../workflow/scripts/kaggle_download.py"
+
+
+rule kaggle_export:
+    input:
+        unpack(kaggle_export_inputs),
+    output:
+        export=directory(EXPORT_DIR),
+    log:
+        "results/logs/kaggle/export.log",
+    benchmark:
+        "results/benchmarks/kaggle/export.tsv"
+    conda:
+        "../envs/gpu.yaml"
+    threads: 2
+    params:
+        export={
+            "system": submission_system(),
+            "merge": KAGGLE["export"]["merge"],
+            "dtype": KAGGLE["export"]["dtype"],
+            "quantize": KAGGLE["export"]["quantize"],
+            "pipeline_config": config,
+        },
+    script:
+        "../workflow/scripts/kaggle_export.py"
+
+
+rule kaggle_upload:
+    input:
+        export=EXPORT_DIR,
+    output:
+        folder=directory("results/kaggle/dataset"),
+        record="results/kaggle/upload.json",
+    log:
+        "results/logs/kaggle/upload.log",
+    benchmark:
+        "results/benchmarks/kaggle/upload.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        dataset=kaggle_dataset_settings(),
+    script:
+        "../workflow/scripts/kaggle_upload.py"
+
+
+rule kaggle_time_budget:
+    input:
+        base="results/base_model",
+        segments="results/data/segments/test.csv",
+        prompts=f"results/prompts/{kaggle_system()[1]['prompt']}/test.jsonl",
+        raw=f"results/predictions/{submission_system()}/test.raw.csv",
+    output:
+        budget="results/kaggle/time_budget.json",
+    log:
+        "results/logs/kaggle/time_budget.log",
+    benchmark:
+        "results/benchmarks/kaggle/time_budget.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        budget=kaggle_budget_settings(),
+    script:
+        "../workflow/scripts/kaggle_time_budget.py"
+
+
+rule kaggle_notebook:
+    input:
+        template="workflow/templates/kaggle_notebook.ipynb.j2",
+        export=EXPORT_DIR,
+        budget="results/kaggle/time_budget.json",
+        upload="results/kaggle/upload.json",
+        sources=kaggle_notebook_sources,
+    output:
+        notebook="results/kaggle/notebook.ipynb",
+    log:
+        "results/logs/kaggle/notebook.log",
+    benchmark:
+        "results/benchmarks/kaggle/notebook.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        settings=kaggle_settings(),
+    script:
+        "../workflow/scripts/kaggle_notebook.py"

@@ -1,0 +1,370 @@
+"""Kaggle time budget: measured throughput here, and an estimate of the offline run.
+
+What is measured (from the predict step's outputs): the test prompts and sources, the new tokens
+the model wrote, and the job's wall time (its benchmark), hence tokens/s and sequences/s on this
+machine. What is assumed: the hardware table below (peak fp16 FLOP/s and memory bandwidth), the
+efficiencies, a fixed Python overhead per decoding step, and, for a hub model whose tokenizer is
+not here, tokens per character. The estimate (a roofline model, see ``estimate_run``):
+
+    prefill(batch) = rows * longest_prompt * 2 * N_matmul / (FLOPs * eff_flops)
+    step(batch)    = max((W_bytes + KV_bytes) / (BW * eff_bw),
+                         2 * N_matmul * rows / (FLOPs * eff_flops)) + step_overhead
+    total          = sum over batches (prefill + budget * step) / gpus_used + load + fixed overhead
+
+where rows = batch_size * num_beams and ``budget`` is the batch's new-token budget from the
+generation config (worst case: no early stop). ``python -m deep_past.kaggle.budget --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+KAGGLE_LIMIT_HOURS = 9.0
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    vocab: int
+    intermediate: int
+    tied: bool = True
+
+    def layer_matmul_params(self) -> int:
+        q_o = 2 * self.hidden * self.heads * self.head_dim
+        k_v = 2 * self.hidden * self.kv_heads * self.head_dim
+        return q_o + k_v + 3 * self.hidden * self.intermediate  # gate, up, down
+
+    def parameters(self) -> int:
+        """All weights (norms included; tied embeddings counted once)."""
+        norms = self.layers * (2 * self.hidden + 2 * self.head_dim) + self.hidden
+        embeddings = self.vocab * self.hidden * (1 if self.tied else 2)
+        return self.layers * self.layer_matmul_params() + norms + embeddings
+
+    def matmul_params(self) -> int:
+        """Weights multiplied per token: every layer plus the LM head (the lookup is free)."""
+        return self.layers * self.layer_matmul_params() + self.vocab * self.hidden
+
+    def kv_bytes_per_token(self, bytes_per_value: float) -> float:
+        return 2 * self.layers * self.kv_heads * self.head_dim * bytes_per_value
+
+
+# Published config.json numbers; no hub is reachable from the machines that build this.
+KNOWN_MODELS: dict[str, ModelShape] = {
+    "Qwen/Qwen3-1.7B": ModelShape(
+        hidden=2048,
+        layers=28,
+        heads=16,
+        kv_heads=8,
+        head_dim=128,
+        vocab=151_936,
+        intermediate=6144,
+        tied=True,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Hardware:
+    name: str
+    gpus: int
+    flops: float  # peak dense fp16 FLOP/s of one device (tensor cores where present)
+    bandwidth: float  # memory bandwidth of one device, bytes/s
+    memory: float  # bytes of one device
+
+
+# Vendor datasheet numbers.
+HARDWARE: dict[str, Hardware] = {
+    "t4x2": Hardware("t4x2", 2, 65e12, 320e9, 16e9),
+    "t4": Hardware("t4", 1, 65e12, 320e9, 16e9),
+    "p100": Hardware("p100", 1, 18.7e12, 732e9, 16e9),
+}
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    eff_bandwidth: float = 0.5  # share of peak bandwidth HF decoding reaches
+    eff_flops: float = 0.25  # share of peak FLOP/s for prefill / big batches
+    step_overhead_s: float = 0.02  # Python + kernel-launch time per decoding step (HF generate)
+    bytes_per_param: float = 2.0  # fp16 weights on T4/P100 (no bf16 there)
+    gpus_used: int = 1  # the notebook runs one model on one device
+    load_s: float = 60.0  # start-up, imports, reading the weights
+    fixed_s: float = 60.0  # preprocessing, prompts, postprocessing, writing the CSV
+    source_tokens_per_char: float = 0.45  # hub tokenizer on transliterations, when not here
+    prompt_tokens_per_char: float = 0.35  # hub tokenizer on the rendered prompt, when not here
+
+
+def model_shape(model: str, config_json: str | Path | None = None) -> ModelShape:
+    """Shape of a known hub model, or read from a local config.json (the tiny model)."""
+    if model in KNOWN_MODELS:
+        return KNOWN_MODELS[model]
+    if config_json is None or not Path(config_json).is_file():
+        raise KeyError(f"no shape for model {model!r}: add it to KNOWN_MODELS or give config.json")
+    c = json.loads(Path(config_json).read_text())
+    heads = c["num_attention_heads"]
+    return ModelShape(
+        hidden=c["hidden_size"],
+        layers=c["num_hidden_layers"],
+        heads=heads,
+        kv_heads=c.get("num_key_value_heads", heads),
+        head_dim=c.get("head_dim") or c["hidden_size"] // heads,
+        vocab=c["vocab_size"],
+        intermediate=c["intermediate_size"],
+        tied=c.get("tie_word_embeddings", True),
+    )
+
+
+def new_token_budget(longest_source: int, generation: Mapping[str, Any]) -> int:
+    """Same rule as ``deep_past.generate.GenerateConfig.budget``."""
+    wanted = math.ceil(generation["max_new_tokens_ratio"] * longest_source)
+    return min(generation["max_new_tokens"], max(generation["min_new_tokens"], wanted))
+
+
+def scale_lengths(lengths: Sequence[int], n: int) -> list[int]:
+    """``n`` lengths with the measured distribution (the sample repeated, then cut)."""
+    if not lengths:
+        raise ValueError("no measured lengths to scale")
+    reps = math.ceil(n / len(lengths))
+    return (list(lengths) * reps)[:n]
+
+
+def estimate_run(
+    source_tokens: Sequence[int],
+    prompt_tokens: Sequence[int],
+    shape: ModelShape,
+    hardware: Hardware,
+    generation: Mapping[str, Any],
+    n_sentences: int,
+    assume: Assumptions = Assumptions(),
+) -> dict[str, float]:
+    """Seconds for ``n_sentences`` with the measured length distribution (see module doc)."""
+    pairs = sorted(
+        zip(
+            scale_lengths(prompt_tokens, n_sentences),
+            scale_lengths(source_tokens, n_sentences),
+            strict=True,
+        ),
+        reverse=True,
+    )
+    size, beams = generation["batch_size"], generation.get("num_beams", 1)
+    n_matmul = shape.matmul_params()
+    weights = shape.parameters() * assume.bytes_per_param
+    flops = hardware.flops * assume.eff_flops
+    bandwidth = hardware.bandwidth * assume.eff_bandwidth
+    prefill = decode = steps_total = 0.0
+    batches = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    for batch in batches:
+        rows = len(batch) * beams
+        longest_prompt = max(p for p, _ in batch)
+        steps = new_token_budget(max(s for _, s in batch), generation)
+        prefill += rows * longest_prompt * 2 * n_matmul / flops
+        context = longest_prompt + steps / 2  # mean cache length over the steps
+        kv = rows * context * shape.kv_bytes_per_token(assume.bytes_per_param)
+        step = max((weights + kv) / bandwidth, 2 * n_matmul * rows / flops)
+        decode += steps * (step + assume.step_overhead_s)
+        steps_total += steps
+    work = (prefill + decode) / assume.gpus_used
+    total = work + assume.load_s + assume.fixed_s
+    return {
+        "seconds": total,
+        "hours": total / 3600,
+        "prefill_s": prefill / assume.gpus_used,
+        "decode_s": decode / assume.gpus_used,
+        "overhead_s": assume.load_s + assume.fixed_s,
+        "batches": len(batches),
+        "mean_steps_per_batch": steps_total / len(batches),
+        "weights_gb": weights / 1e9,
+    }
+
+
+def measure_predictions(
+    raw_csv: str | Path, benchmark_tsv: str | Path | None, tokenizer: Any | None
+) -> dict[str, Any]:
+    """Sequences, new tokens and wall time of a finished predict job (wall time from its
+    benchmark, which includes loading the model)."""
+    with open(raw_csv, encoding="utf-8", newline="") as fh:
+        raw = [row["raw"] for row in csv.DictReader(fh)]
+    out: dict[str, Any] = {"sequences": len(raw)}
+    if tokenizer is not None:
+        ids = tokenizer(raw, add_special_tokens=False)["input_ids"]
+        out["new_tokens"] = sum(len(t) for t in ids)
+    if benchmark_tsv is not None and Path(benchmark_tsv).is_file():
+        with open(benchmark_tsv, encoding="utf-8", newline="") as fh:
+            wall = float(next(csv.DictReader(fh, delimiter="\t"))["s"])
+        out["wall_s"] = wall
+        out["sequences_per_s"] = len(raw) / wall if wall else None
+        if "new_tokens" in out:
+            out["new_tokens_per_s"] = out["new_tokens"] / wall if wall else None
+    return out
+
+
+def _lengths(texts: Sequence[str], tokenizer: Any | None, per_char: float) -> list[int]:
+    if tokenizer is None:
+        return [max(1, math.ceil(len(t) * per_char)) for t in texts]
+    return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+
+def time_budget(
+    *,
+    model: str,
+    segments_csv: str | Path,
+    prompts_jsonl: str | Path,
+    generation: Mapping[str, Any],
+    hardware: str = "t4x2",
+    n_sentences: int = 4000,
+    limit_hours: float = KAGGLE_LIMIT_HOURS,
+    margin: float = 0.2,
+    model_dir: str | Path | None = None,
+    raw_csv: str | Path | None = None,
+    benchmark_tsv: str | Path | None = None,
+    assume: Assumptions = Assumptions(),
+    out_json: str | Path | None = None,
+) -> dict[str, Any]:
+    """Measure what the predict step did here and estimate the Kaggle run; ``fits`` is whether
+    the estimate stays within ``limit_hours * (1 - margin)``."""
+    tokenizer = None
+    if model_dir is not None and (Path(model_dir) / "tokenizer_config.json").is_file():
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    with open(segments_csv, encoding="utf-8", newline="") as fh:
+        sources = [row["source"] for row in csv.DictReader(fh)]
+    with open(prompts_jsonl, encoding="utf-8") as fh:
+        prompts = [json.loads(line)["prompt"] for line in fh if line.strip()]
+    if tokenizer is not None:
+        from deep_past.generate import render_prompts
+
+        prompt_lengths = _lengths(render_prompts(tokenizer, prompts), tokenizer, 0)
+    else:  # ChatML wrapping ~ the message texts plus a few tokens per turn
+        texts = ["".join(m["content"] for m in p) for p in prompts]
+        prompt_lengths = [n + 12 for n in _lengths(texts, None, assume.prompt_tokens_per_char)]
+    source_lengths = _lengths(sources, tokenizer, assume.source_tokens_per_char)
+    shape = model_shape(model, Path(model_dir) / "config.json" if model_dir else None)
+    hw = HARDWARE[hardware]
+    estimate = estimate_run(
+        source_lengths, prompt_lengths, shape, hw, generation, n_sentences, assume
+    )
+    allowed = limit_hours * (1 - margin)
+    result = {
+        "model": model,
+        "parameters": shape.parameters(),
+        "shape": asdict(shape),
+        "hardware": asdict(hw),
+        "generation": dict(generation),
+        "assumptions": asdict(assume),
+        "tokenizer": "measured" if tokenizer is not None else "assumed tokens per character",
+        "measured": {
+            "test_sentences": len(sources),
+            "mean_source_tokens": sum(source_lengths) / len(source_lengths),
+            "mean_prompt_tokens": sum(prompt_lengths) / len(prompt_lengths),
+            **(measure_predictions(raw_csv, benchmark_tsv, tokenizer) if raw_csv else {}),
+        },
+        "n_sentences": n_sentences,
+        "estimate": estimate,
+        "limit_hours": limit_hours,
+        "margin": margin,
+        "allowed_hours": allowed,
+        "fits": estimate["hours"] <= allowed,
+    }
+    log.info("time budget:\n%s", summary(result))
+    if out_json is not None:
+        from deep_past.io import write_json
+
+        write_json(result, out_json)
+    return result
+
+
+class BudgetExceeded(RuntimeError):
+    """The estimated Kaggle run does not fit the time limit with its margin."""
+
+
+def check_budget(budget: Mapping[str, Any]) -> None:
+    if not budget["fits"]:
+        e = budget["estimate"]
+        raise BudgetExceeded(
+            f"estimated Kaggle run {e['hours']:.2f} h for {budget['n_sentences']} sentences "
+            f"with {budget['model']} on {budget['hardware']['name']} exceeds the allowed "
+            f"{budget['allowed_hours']:.2f} h ({budget['limit_hours']} h limit, margin "
+            f"{budget['margin']:.0%}): reduce num_beams, batch more, cap max_new_tokens or "
+            "choose a smaller model"
+        )
+
+
+def summary(budget: Mapping[str, Any]) -> str:
+    e, m = budget["estimate"], budget["measured"]
+    lines = [
+        f"model {budget['model']} ({budget['parameters'] / 1e9:.3f} B parameters) on "
+        f"{budget['hardware']['name']}, decoding {json.dumps(budget['generation'])}",
+        f"measured here: {m['test_sentences']} test sentences, mean source "
+        f"{m['mean_source_tokens']:.1f} tokens, mean prompt {m['mean_prompt_tokens']:.1f} tokens "
+        f"({budget['tokenizer']})",
+    ]
+    if "wall_s" in m:
+        rate = f", {m['new_tokens_per_s']:.1f} new tokens/s" if "new_tokens_per_s" in m else ""
+        lines.append(
+            f"predict step here: {m['sequences']} sequences in {m['wall_s']:.1f} s "
+            f"({m['sequences_per_s']:.2f} sequences/s{rate})"
+        )
+    lines.append(
+        f"estimate for {budget['n_sentences']} sentences: {e['hours']:.2f} h (prefill "
+        f"{e['prefill_s']:.0f} s, decode {e['decode_s']:.0f} s over {e['batches']} batches of "
+        f"~{e['mean_steps_per_batch']:.0f} steps, overhead {e['overhead_s']:.0f} s); allowed "
+        f"{budget['allowed_hours']:.2f} h -> {'fits' if budget['fits'] else 'DOES NOT FIT'}"
+    )
+    return "\n".join(lines)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Estimate the Kaggle notebook's run time.")
+    parser.add_argument("--model", required=True, help="hub name (known shape) or 'tiny'/local")
+    parser.add_argument("--model-dir", help="local model directory (config.json, tokenizer)")
+    parser.add_argument("--segments", required=True, help="results/data/segments/test.csv")
+    parser.add_argument("--prompts", required=True, help="results/prompts/PROMPT/test.jsonl")
+    parser.add_argument("--config", default="config/config.yaml", help="for the generation keys")
+    parser.add_argument("--hardware", default="t4x2", choices=sorted(HARDWARE))
+    parser.add_argument("--sentences", type=int, default=4000)
+    parser.add_argument("--limit-hours", type=float, default=KAGGLE_LIMIT_HOURS)
+    parser.add_argument("--margin", type=float, default=0.2, help="share of the limit kept free")
+    parser.add_argument("--raw", help="the predict step's test.raw.csv (measured throughput)")
+    parser.add_argument("--benchmark", help="the predict step's benchmark .tsv")
+    parser.add_argument("--out", help="write the JSON here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    import yaml
+
+    args = make_parser().parse_args(argv)
+    generation = yaml.safe_load(Path(args.config).read_text())["generation"]
+    result = time_budget(
+        model=args.model,
+        model_dir=args.model_dir,
+        segments_csv=args.segments,
+        prompts_jsonl=args.prompts,
+        generation=generation,
+        hardware=args.hardware,
+        n_sentences=args.sentences,
+        limit_hours=args.limit_hours,
+        margin=args.margin,
+        raw_csv=args.raw,
+        benchmark_tsv=args.benchmark,
+        out_json=args.out,
+    )
+    print(summary(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Export the chosen system's model for the offline notebook: the LoRA adapter merged into its
+base model (``merge_and_unload``) or kept beside it, optionally saved 4-bit (NF4).
+
+``results/export/{name}/`` holds safetensors weights, the tokenizer, ``generation_config.json``,
+``adapter/`` when not merged, ``tables/`` (hint tables the prompt variant needs) and
+``manifest.json``: pipeline config, preprocessing version, source run and checkpoint, and the
+sha256 and size of every file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+ADAPTER_DIR = "adapter"
+TABLES_DIR = "tables"
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+QUANTIZE = ("none", "nf4")
+
+
+def parse_system(system: str) -> dict[str, str] | None:
+    """``PROMPT/HPARAMS/rR/sS/CKPT`` -> its parts; ``zeroshot/PROMPT`` -> {"prompt"};
+    None for anything else (an MBR ensemble has no single model)."""
+    parts = system.split("/")
+    if len(parts) == 2 and parts[0] == "zeroshot":
+        return {"prompt": parts[1]}
+    if len(parts) == 5 and parts[2][1:].isdigit() and parts[3][1:].isdigit():
+        prompt, hparams, rank, seed, ckpt = parts
+        return {
+            "prompt": prompt,
+            "hparams": hparams,
+            "rank": rank[1:],
+            "seed": seed[1:],
+            "checkpoint": ckpt,
+        }
+    return None
+
+
+def _torch_dtype(name: str) -> Any:
+    import torch
+
+    if name not in DTYPES:
+        raise ValueError(f"unknown dtype {name!r}: use one of {DTYPES}")
+    return "auto" if name == "auto" else getattr(torch, name)
+
+
+def _load_merged(base: str, adapter: Path | None, merge: bool, dtype: str) -> Any:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=_torch_dtype(dtype), device_map="cpu")
+    if adapter is not None and merge:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    return model
+
+
+def _save_nf4(model: Any, out: Path) -> None:
+    """Reload the saved full-precision weights as bitsandbytes NF4 and save those."""
+    from transformers import AutoModelForCausalLM
+
+    from deep_past.modeling import choose_device, quantization_config
+
+    device = choose_device("auto", "nf4")
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        quantized = AutoModelForCausalLM.from_pretrained(
+            tmp, quantization_config=quantization_config("nf4", device), device_map={"": device}
+        )
+        quantized.save_pretrained(out, safe_serialization=True)
+
+
+def export_model(
+    base_model: str,
+    out_dir: str | Path,
+    *,
+    adapter: str | Path | None = None,
+    merge: bool = True,
+    dtype: str = "auto",
+    quantize: str = "none",
+    tables: Mapping[str, str | Path] | None = None,
+    pipeline_config: Mapping[str, Any] | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the export directory and its manifest; returns the manifest.
+
+    ``base_model`` is what ``from_pretrained`` loads (the tiny model's directory, a hub name or
+    a local path); ``adapter`` a run's ``final``/``checkpoint-N`` directory or None.
+    """
+    from transformers import AutoTokenizer
+
+    from deep_past.io import write_json
+    from deep_past.kaggle.download import file_records
+    from deep_past.preprocess import PREPROCESS_VERSION
+
+    if quantize not in QUANTIZE:
+        raise ValueError(f"unknown quantize {quantize!r}: use one of {QUANTIZE}")
+    out = Path(out_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    model = _load_merged(base_model, Path(adapter) if adapter else None, merge, dtype)
+    if quantize == "nf4":
+        _save_nf4(model, out)
+    else:
+        model.save_pretrained(out, safe_serialization=True)
+    AutoTokenizer.from_pretrained(base_model).save_pretrained(out)
+    if adapter is not None and not merge:
+        shutil.copytree(adapter, out / ADAPTER_DIR)
+    for name, path in (tables or {}).items():
+        (out / TABLES_DIR).mkdir(exist_ok=True)
+        shutil.copy2(path, out / TABLES_DIR / f"{name}.csv")
+    files = file_records(out, exclude=(MANIFEST,))
+    manifest = {
+        "format": 1,
+        "merged": adapter is not None and merge,
+        "adapter": ADAPTER_DIR if adapter is not None and not merge else None,
+        "dtype": str(getattr(model, "dtype", dtype)).removeprefix("torch."),
+        "quantize": quantize,
+        "preprocess_version": PREPROCESS_VERSION,
+        "source": {
+            "base_model": base_model,
+            "adapter": str(adapter) if adapter else None,
+            **dict(source or {}),
+        },
+        "pipeline_config": dict(pipeline_config or {}),
+        "files": files,
+        "total_size": sum(f["size"] for f in files.values()),
+    }
+    write_json(manifest, out / MANIFEST)
+    log.info("export %s: %d files, %d bytes", out, len(files), manifest["total_size"])
+    return manifest
+
+
+def export_system(
+    base_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    system: str,
+    run_dir: str | Path | None = None,
+    merge: bool = True,
+    dtype: str = "auto",
+    quantize: str = "none",
+    tables: Mapping[str, str | Path] | None = None,
+    pipeline_config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Export the pipeline system ``system`` (its run's checkpoint, or the bare base model)."""
+    from deep_past.pipeline.models import base_model_path
+
+    parts = parse_system(system)
+    if parts is None:
+        raise ValueError(
+            f"system {system!r} is not a single model (a grid run or zeroshot/PROMPT); "
+            "ensembles are exported member by member"
+        )
+    adapter = None
+    if "checkpoint" in parts:
+        from deep_past.train import resolve_checkpoint
+
+        if run_dir is None:
+            raise ValueError(f"system {system!r} needs its run directory")
+        adapter = resolve_checkpoint(run_dir, parts["checkpoint"])
+    return export_model(
+        base_model_path(base_dir),
+        out_dir,
+        adapter=adapter,
+        merge=merge,
+        dtype=dtype,
+        quantize=quantize,
+        tables=tables,
+        pipeline_config=pipeline_config,
+        source={"system": system, "run_dir": str(run_dir) if run_dir else None, **parts},
+    )
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Export a (merged) model for the Kaggle notebook.")
+    parser.add_argument("--base", required=True, help="results/base_model (has base_model.json)")
+    parser.add_argument("--out", required=True, help="export directory to write")
+    parser.add_argument("--system", required=True, help="PROMPT/HPARAMS/rR/sS/CKPT or zeroshot/P")
+    parser.add_argument("--run", default=None, help="the run's train/ directory")
+    parser.add_argument("--no-merge", action="store_true", help="keep the adapter separate")
+    parser.add_argument("--dtype", default="auto", choices=DTYPES)
+    parser.add_argument("--quantize", default="none", choices=QUANTIZE)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    export_system(
+        args.base,
+        args.out,
+        system=args.system,
+        run_dir=args.run,
+        merge=not args.no_merge,
+        dtype=args.dtype,
+        quantize=args.quantize,
+    )
+    print(f"exported to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

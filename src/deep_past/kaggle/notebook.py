@@ -1,0 +1,222 @@
+"""Render the offline Kaggle notebook from its Jinja template.
+
+The notebook carries the package code it runs: the source files of the modules it needs (found
+by following their module-level ``deep_past`` imports from a few roots) are embedded verbatim and
+written to disk as the ``deep_past`` package when the notebook starts, so it runs the very
+functions the pipeline ran (preprocess, prompts, generate, postprocess, submission).
+
+``python -m deep_past.kaggle.notebook --template workflow/templates/kaggle_notebook.ipynb.j2
+--export results/export/model --out results/kaggle/notebook.ipynb --settings settings.json``
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "deep_past"
+SRC_ROOT = Path(__file__).resolve().parents[2]  # .../src
+# What the notebook calls; their module-level imports bring the rest (text/*, prompts, ...).
+ROOT_MODULES = (
+    "deep_past.pipeline.data",  # preprocess_test_file
+    "deep_past.pipeline.datasets",  # prompt_file
+    "deep_past.pipeline.scoring",  # postprocess_file, submission_file
+    "deep_past.generate",
+    "deep_past.modeling",
+)
+# Imported inside functions by the hint code, per prompt feature.
+FEATURE_MODULES = {
+    "lexicon": ("deep_past.lexicon",),
+    "names": ("deep_past.lexicon",),
+    "shots": ("deep_past.memory",),
+}
+ENSEMBLE_MODULES = ("deep_past.mbr", "deep_past.metrics")
+
+
+def module_file(module: str, src_root: Path = SRC_ROOT) -> Path | None:
+    base = src_root.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _top_level_imports(tree: ast.Module) -> Iterable[ast.Import | ast.ImportFrom]:
+    """Imports that run when the module is imported: not inside functions or classes, and not
+    under ``if TYPE_CHECKING``."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If):
+            if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                stack.extend(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            stack.extend(node.body + node.orelse + node.finalbody)
+            for handler in node.handlers:
+                stack.extend(handler.body)
+
+
+def _resolve(module: str, node: ast.ImportFrom, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    parts = module.split(".")
+    base = parts if is_package else parts[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def package_imports(module: str, src_root: Path = SRC_ROOT) -> set[str]:
+    """The ``deep_past`` modules ``module`` imports at import time (with their packages)."""
+    path = module_file(module, src_root)
+    if path is None:
+        raise ModuleNotFoundError(f"{module} has no source file under {src_root}")
+    found: set[str] = set()
+    for node in _top_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            target = _resolve(module, node, path.name == "__init__.py")
+            # `from pkg import mod` imports the submodule pkg.mod when it is a file.
+            names = [target] + [
+                f"{target}.{a.name}" for a in node.names if module_file(f"{target}.{a.name}")
+            ]
+        found.update(n for n in names if n == PACKAGE or n.startswith(PACKAGE + "."))
+    return found
+
+
+def module_closure(roots: Iterable[str], src_root: Path = SRC_ROOT) -> list[str]:
+    """Every module reachable from ``roots`` by import-time imports, plus the packages they
+    live in (their ``__init__``), sorted."""
+    todo, seen = list(roots), set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parts = module.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages
+        todo.extend(package_imports(module, src_root))
+    return sorted(seen)
+
+
+def notebook_modules(features: Iterable[str] = (), ensemble: bool = False) -> list[str]:
+    roots = list(ROOT_MODULES)
+    for feature in features:
+        roots.extend(FEATURE_MODULES.get(feature, ()))
+    if ensemble:
+        roots.extend(ENSEMBLE_MODULES)
+    return module_closure(roots)
+
+
+def module_sources(modules: Iterable[str], src_root: Path = SRC_ROOT) -> dict[str, str]:
+    """Relative path (``deep_past/text/rules.py``) -> source text, for each module."""
+    out = {}
+    for module in modules:
+        path = module_file(module, src_root)
+        assert path is not None
+        out[path.relative_to(src_root).as_posix()] = path.read_text(encoding="utf-8")
+    return out
+
+
+def python_literal(name: str, value: Mapping[str, Any]) -> str:
+    """``NAME = {...}`` with one key per line: a cell that reads well and diffs well."""
+    lines = [f"{name} = {{"]
+    lines += [f"    {key!r}: {value[key]!r}," for key in value]
+    return "\n".join(lines + ["}"])
+
+
+def render_notebook(template: str | Path, context: Mapping[str, Any]) -> str:
+    """Render with StrictUndefined (a missing variable is an error, not an empty string) and
+    validate the result as an nbformat 4 notebook; returns the notebook's JSON text."""
+    import jinja2
+    import nbformat
+
+    template = Path(template)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template.parent),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    text = env.get_template(template.name).render(**context)
+    notebook = nbformat.reads(text, as_version=4)
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
+def build_notebook(
+    template: str | Path,
+    out: str | Path,
+    *,
+    export_dir: str | Path,
+    settings: Mapping[str, Any],
+    budget_json: str | Path | None = None,
+) -> Path:
+    """Check the time budget, then render the notebook for the exported model."""
+    from deep_past.io import read_json, write_text
+    from deep_past.kaggle.budget import check_budget, summary
+    from deep_past.prompts import get_variant
+
+    budget = read_json(budget_json) if budget_json else None
+    if budget is not None:
+        check_budget(budget)
+    manifest = read_json(Path(export_dir) / "manifest.json")
+    features = sorted(get_variant(settings["prompt"]).features)
+    modules = notebook_modules(features)
+    sources = module_sources(modules)
+    context = {
+        "settings": settings,
+        "settings_code": python_literal("SETTINGS", settings),
+        "modules_code": python_literal("INLINED", sources),
+        "modules": modules,
+        "manifest": {
+            k: manifest[k]
+            for k in ("source", "preprocess_version", "merged", "dtype", "quantize", "total_size")
+        },
+        "budget_summary": summary(budget) if budget is not None else "not estimated",
+    }
+    write_text(render_notebook(template, context), out)
+    log.info("notebook %s: %d inlined modules, prompt %s", out, len(modules), settings["prompt"])
+    return Path(out)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Render the offline Kaggle notebook.")
+    parser.add_argument("--template", default="workflow/templates/kaggle_notebook.ipynb.j2")
+    parser.add_argument("--export", required=True, help="export directory (manifest.json)")
+    parser.add_argument("--settings", required=True, help="JSON file of the notebook settings")
+    parser.add_argument("--budget", help="time_budget.json; the build stops if it does not fit")
+    parser.add_argument("--out", default="results/kaggle/notebook.ipynb")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = json.loads(Path(args.settings).read_text(encoding="utf-8"))
+    from deep_past.kaggle.budget import BudgetExceeded
+
+    try:
+        build_notebook(
+            args.template,
+            args.out,
+            export_dir=args.export,
+            settings=settings,
+            budget_json=args.budget,
+        )
+    except BudgetExceeded as err:
+        raise SystemExit(f"deep-past error: {err}") from None
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
