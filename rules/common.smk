@@ -1,6 +1,8 @@
 # Input functions, wildcard constraints and config look-ups. Paths only: no file reads, no torch.
+import fnmatch
 import itertools
 import os
+import re
 
 from deep_past.prompts import PROMPTS
 
@@ -9,12 +11,16 @@ SPLITS_SCORED = ["val"] + (["eval"] if config["eval_set"] else [])
 
 wildcard_constraints:
     prompt="|".join(PROMPTS),
-    hparams="|".join(config["hparams"]),
+    hparams="|".join(map(re.escape, config["hparams"])),
     rank=r"\d+",
     seed=r"\d+",
     ckpt=r"last|best|step\d+",
     split="val|test|eval",
-    system=r"[^.]+",
+    system=r".+",
+    tree="predictions|samples",
+    ens="|".join(config["mbr"]) or "no-ensembles",
+    k=r"\d+",
+    temp=r"[0-9.]+",
 
 
 def data_file(name):
@@ -45,13 +51,62 @@ def grid_systems():
     ]
 
 
-def all_systems():
+def member_systems():
+    """Systems that predict on their own: grid runs, zero-shot baselines, the memory."""
     zeroshot = (
         [f"zeroshot/{p}" for p in config["grid"]["prompt"]]
         if config["zeroshot"]
         else []
     )
-    return grid_systems() + zeroshot
+    return grid_systems() + zeroshot + (["memory"] if config["memory"] else [])
+
+
+def all_systems():
+    return member_systems() + [f"mbr/{name}" for name in config["mbr"]]
+
+
+def mbr_members(name):
+    """Member systems of an ensemble: every system matching one of its glob selectors."""
+    patterns = config["mbr"][name]["members"]
+    members = [
+        s
+        for s in member_systems()
+        if any(fnmatch.fnmatchcase(s, pat) for pat in patterns)
+    ]
+    if not members:
+        raise ValueError(f"mbr ensemble '{name}': no system matches {patterns}")
+    return members
+
+
+def _samples_path(system, name, split):
+    spec = config["mbr"][name]
+    return f"results/samples/{system}/k{spec['samples']}_t{spec['temperature']}/{split}.csv"
+
+
+def get_mbr_candidates(wildcards):
+    name, split = wildcards.ens, wildcards.split
+    paths = [f"results/predictions/{s}/{split}.csv" for s in mbr_members(name)]
+    if config["mbr"][name]["samples"] > 0:
+        runs = [s for s in mbr_members(name) if s in grid_systems()]
+        paths += [_samples_path(s, name, split) for s in runs]
+    return paths
+
+
+def get_mbr_member_names(wildcards):
+    name = wildcards.ens
+    names = mbr_members(name)
+    if config["mbr"][name]["samples"] > 0:
+        names += [f"{s}/samples" for s in mbr_members(name) if s in grid_systems()]
+    return names
+
+
+def sampling_settings(wildcards):
+    return {
+        **config["generation"],
+        "do_sample": True,
+        "num_return_sequences": int(wildcards.k),
+        "temperature": float(wildcards.temp),
+    }
 
 
 def submission_system():
@@ -67,7 +122,11 @@ def get_scores(wildcards=None):
 
 
 def get_final_output():
-    return ["results/submission.csv", "results/scores.tsv", "results/data/lexicon.csv"]
+    return [
+        "results/submission.csv",
+        "results/ablation/scores.tsv",
+        "results/data/lexicon.csv",
+    ]
 
 
 def get_references(wildcards):
@@ -79,7 +138,11 @@ def train_settings(wildcards):
     preset = config["hparams"][wildcards.hparams]
     rank = int(wildcards.rank)
     return {
-        **{k: v for k, v in preset.items() if k not in ("lora_alpha_ratio", "batch_size")},
+        **{
+            k: v
+            for k, v in preset.items()
+            if k not in ("lora_alpha_ratio", "batch_size")
+        },
         "per_device_batch_size": preset["batch_size"],
         "lora_rank": rank,
         "lora_alpha": int(round(preset.get("lora_alpha_ratio", 2) * rank)),

@@ -17,20 +17,30 @@ rule evaluate:
         "../workflow/scripts/evaluate.py"
 
 
-rule scores_table:
+rule ablation_table:
     input:
         scores=get_scores,
     output:
         table=report(
-            "results/scores.tsv",
+            "results/ablation/scores.tsv",
             caption="../workflow/templates/report/scores.rst",
             category="Scores",
         ),
+        checkpoints=report(
+            "results/ablation/score_by_checkpoint.png",
+            caption="../workflow/templates/report/score_by_checkpoint.rst",
+            category="Scores",
+        ),
+        axes=report(
+            "results/ablation/score_by_axis.png",
+            caption="../workflow/templates/report/score_by_axis.rst",
+            category="Scores",
+        ),
     log:
-        "results/logs/scores_table.log",
+        "results/logs/ablation_table.log",
     benchmark:
-        "results/benchmarks/scores_table.tsv"
+        "results/benchmarks/ablation_table.tsv"
     conda:
         "../envs/cpu.yaml"
     script:
-        "../workflow/scripts/scores_table.py"
+        "../workflow/scripts/ablation_table.py"

@@ -15,6 +15,8 @@ rule predict:
     conda:
         "../envs/gpu.yaml"
     threads: 2
+    resources:
+        gpu=1,
     params:
         model=model_settings(),
         generation=config["generation"],
@@ -35,6 +37,8 @@ rule predict_zeroshot:
     conda:
         "../envs/gpu.yaml"
     threads: 2
+    resources:
+        gpu=1,
     params:
         model=model_settings(),
         generation=config["generation"],
@@ -44,13 +48,13 @@ rule predict_zeroshot:
 
 rule postprocess:
     input:
-        raw="results/predictions/{system}/{split}.raw.csv",
+        raw="results/{tree}/{system}/{split}.raw.csv",
     output:
-        predictions="results/predictions/{system}/{split}.csv",
+        predictions="results/{tree}/{system}/{split}.csv",
     log:
-        "results/logs/postprocess/{system}/{split}.log",
+        "results/logs/postprocess/{tree}/{system}/{split}.log",
     benchmark:
-        "results/benchmarks/postprocess/{system}/{split}.tsv"
+        "results/benchmarks/postprocess/{tree}/{system}/{split}.tsv"
     conda:
         "../envs/cpu.yaml"
     script:

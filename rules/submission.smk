@@ -5,7 +5,7 @@ rule submission:
     input:
         predictions=f"results/predictions/{submission_system()}/test.csv",
         sample=data_file("sample_submission.csv"),
-        scores="results/scores.tsv",
+        scores="results/ablation/scores.tsv",
     output:
         submission="results/submission.csv",
     log:

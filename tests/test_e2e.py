@@ -20,13 +20,20 @@ def test_submission_is_valid(demo_run):
 
 
 def test_scores_cover_every_system_and_split(demo_run):
-    table = pd.read_csv(demo_run / "results" / "scores.tsv", sep="\t")
+    table = pd.read_csv(demo_run / "results" / "ablation" / "scores.tsv", sep="\t")
+    systems = {RUN, "zeroshot/plain", "memory", "mbr/all"}
     assert set(zip(table.system, table.split, strict=True)) == {
-        (RUN, "val"),
-        (RUN, "eval"),
-        ("zeroshot/plain", "val"),
-        ("zeroshot/plain", "eval"),
+        (system, split) for system in systems for split in ("val", "eval")
     }
+    run = table[table.system == RUN].iloc[0]
+    assert (run.prompt, run.hparams, run["rank"], run.seed, run.ckpt) == (
+        "plain",
+        "default",
+        8,
+        0,
+        "last",
+    )
+    assert (demo_run / "results" / "ablation" / "score_by_checkpoint.png").stat().st_size > 0
     scores = json.loads((demo_run / "results" / "scores" / RUN / "eval.json").read_text())
     assert scores["n"] == 47 and 0 <= scores["geomean"] <= 100
     assert "nw:2" in scores["chrf_signature"] and "tok:13a" in scores["bleu_signature"]

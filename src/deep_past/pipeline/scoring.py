@@ -43,25 +43,6 @@ def evaluate_file(predictions_csv: str | Path, segments_csv: str | Path, out_jso
     write_json(scores, out_json)
 
 
-def scores_table(score_files: list[str], out_tsv: str | Path) -> None:
-    """One row per (system, split) from results/scores/<system>/<split>.json paths."""
-    rows = []
-    for path in score_files:
-        parts = Path(path).parts
-        start = parts.index("scores") + 1
-        scores = read_json(path)
-        rows.append(
-            {
-                "system": "/".join(parts[start:-1]),
-                "split": Path(path).stem,
-                **{k: scores[k] for k in ("bleu", "chrf", "geomean", "n")},
-            }
-        )
-    table = pd.DataFrame(rows).sort_values(["split", "geomean"], ascending=[True, False])
-    with atomic_path(out_tsv) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
-
-
 def submission_file(predictions_csv: str | Path, sample_csv: str | Path, out_csv: str | Path) -> None:
     """The chosen predictions in the sample's id order; refuses to write an invalid file."""
     sample = read_table(sample_csv, SAMPLE_SUBMISSION)

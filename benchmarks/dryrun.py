@@ -1,0 +1,92 @@
+"""How long a dry run of a large ablation grid takes (target: <= 5 s for 108 combinations).
+
+Usage: python benchmarks/dryrun.py [--repeats N]
+
+Grid: 3 prompts x 3 LoRA ranks x 3 seeds x 4 checkpoints (108 scored combinations, 27 training
+runs) plus 2 MBR ensembles, in a temporary copy of the workflow. Times `snakemake -n` end to end
+(process start, parsing, DAG) against a dry run of the default one-run config measured in the
+same run; prints the job count and the ratio to the 5 s target on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from workflow_helpers import workflow_copy  # noqa: E402
+
+TARGET_S = 5.0
+GRID = {
+    "grid": {
+        "prompt": ["plain", "doc_context", "lexicon"],
+        "lora_rank": [8, 16, 32],
+        "seed": [0, 1, 2],
+        "checkpoint": ["step100", "step200", "best", "last"],
+    },
+    "mbr": {
+        "seeds": {"members": ["plain/*/r16/*/best"]},
+        "everything": {"members": ["*/best", "*/last", "memory"], "utility": "mix"},
+    },
+}
+
+
+def dry_run(workdir: Path, *args: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (robust when other work shares the cores) and job count."""
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(done.stdout[-2000:] + done.stderr[-2000:])
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    jobs = int(re.search(r"^total\s+(\d+)", done.stdout, re.M).group(1))
+    return seconds, cpu, jobs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        wf = workflow_copy(Path(tmp) / "wf")
+        overlay = wf / "grid108.yaml"
+        overlay.write_text(yaml.safe_dump(GRID))
+        rows = []
+        for name, extra in (
+            ("default config", ()),
+            ("108-combination grid", ("--configfile", str(overlay))),
+        ):
+            runs = [dry_run(wf, *extra) for _ in range(args.repeats)]
+            wall = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[1] for r in runs)
+            rows.append((name, runs[0][2], wall, cpu))
+    print(f"{'dry run':<24}{'jobs':>7}{'wall s':>9}{'cpu s':>8}")
+    for name, jobs, wall, cpu in rows:
+        print(f"{name:<24}{jobs:>7}{wall:>9.2f}{cpu:>8.2f}")
+    grid_s, default_s = rows[1][2], rows[0][2]
+    print(
+        f"grid dry run {grid_s:.2f} s (default config {default_s:.2f} s); target {TARGET_S:.0f} s;"
+        f" ratio {grid_s / TARGET_S:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

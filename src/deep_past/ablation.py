@@ -1,0 +1,110 @@
+"""The ablation table (one row per system and split, with its grid coordinates) and its plots."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from deep_past.io import atomic_path, read_json
+
+AXES = ("prompt", "hparams", "rank", "seed", "ckpt")
+COLUMNS = ("kind", "system", *AXES, "ensemble", "split", "bleu", "chrf", "geomean", "n")
+RUN = re.compile(
+    r"^(?P<prompt>[^/]+)/(?P<hparams>[^/]+)/r(?P<rank>\d+)/s(?P<seed>\d+)/(?P<ckpt>[^/]+)$"
+)
+
+
+def parse_system(system: str) -> dict[str, str]:
+    """Grid coordinates of a system path (``results/predictions/<system>/``)."""
+    if match := RUN.match(system):
+        return {"kind": "run", **match.groupdict()}
+    head, _, rest = system.partition("/")
+    if head == "zeroshot":
+        return {"kind": "zeroshot", "prompt": rest}
+    if head == "mbr":
+        return {"kind": "mbr", "ensemble": rest}
+    return {"kind": head}
+
+
+def ablation_table(score_files: Sequence[str | Path]) -> pd.DataFrame:
+    """Rows from ``results/scores/<system>/<split>.json`` paths, best geomean first per split."""
+    rows = []
+    for path in map(Path, score_files):
+        parts = path.parts
+        system = "/".join(parts[parts.index("scores") + 1 : -1])
+        scores = read_json(path)
+        rows.append(
+            {
+                **parse_system(system),
+                "system": system,
+                "split": path.stem,
+                **{k: scores[k] for k in ("bleu", "chrf", "geomean", "n")},
+            }
+        )
+    table = pd.DataFrame(rows).reindex(columns=COLUMNS).fillna("")
+    return table.sort_values(["split", "geomean"], ascending=[True, False], ignore_index=True)
+
+
+def write_tsv(table: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
+
+
+def checkpoint_order(ckpt: str) -> tuple[int, int]:
+    """stepN by N, then best, then last."""
+    if ckpt.startswith("step"):
+        return (0, int(ckpt[4:]))
+    return (1, 0) if ckpt == "best" else (2, 0)
+
+
+def plot_checkpoints(table: pd.DataFrame, path: str | Path) -> None:
+    """Geomean against checkpoint, one line per training run and split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = table[table["kind"] == "run"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    order = sorted(runs["ckpt"].unique(), key=checkpoint_order)
+    for (split, *run), group in runs.groupby(["split", "prompt", "hparams", "rank", "seed"]):
+        group = group.set_index("ckpt").reindex(order)
+        label = f"{split}: {run[0]}/{run[1]}/r{run[2]}/s{run[3]}"
+        ax.plot(order, group["geomean"], marker="o", label=label)
+    ax.set_xlabel("checkpoint")
+    ax.set_ylabel("geomean(BLEU, chrF++)")
+    ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_axes(table: pd.DataFrame, path: str | Path) -> None:
+    """Mean geomean per value of each grid axis (prompt, rank, seed), per split; MBR ensembles
+    and other systems as reference bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    axes = ("prompt", "rank", "seed", "kind")
+    fig, panels = plt.subplots(1, len(axes), figsize=(4 * len(axes), 3.5), squeeze=False)
+    for panel, axis in zip(panels[0], axes, strict=True):
+        subset = table if axis == "kind" else table[table["kind"] == "run"]
+        means = subset.groupby([axis, "split"])["geomean"].mean().unstack("split")
+        if not means.empty:
+            means.plot.bar(ax=panel, rot=30)
+        panel.set_title(f"by {axis}")
+        panel.set_xlabel("")
+    panels[0][0].set_ylabel("geomean")
+    _save(fig, path)
+
+
+def _save(fig: object, path: str | Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()  # type: ignore[attr-defined]
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)  # type: ignore[attr-defined]
+    plt.close(fig)  # type: ignore[arg-type]

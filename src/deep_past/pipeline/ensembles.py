@@ -1,0 +1,66 @@
+"""Workflow steps: the translation memory as a system, and MBR ensembles over systems."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from deep_past.io import write_csv
+
+log = logging.getLogger(__name__)
+
+
+def _read(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def memory_file(pairs_csv: str | Path, segments_csv: str | Path, out_raw: str | Path) -> None:
+    """Answer every segment from the translation memory. For the validation split the memory
+    holds only training documents; for test-shaped sets it holds every document."""
+    from deep_past.memory import TranslationMemory
+
+    pairs = _read(pairs_csv)
+    segments = _read(segments_csv)
+    if segments["id"].str.contains(":").all():  # validation ids are "<oare_id>:<position>"
+        pairs = pairs[pairs["split"] == "train"]
+    memory = TranslationMemory.from_pairs(pairs)
+    test = segments.rename(columns={"source": "transliteration"})
+    translations = memory.translate(test)
+    log.info("memory: %d pairs, %d segments", len(pairs), len(segments))
+    write_csv(pd.DataFrame({"id": segments["id"], "raw": translations}), out_raw)
+
+
+def member_weights(members: Sequence[str], patterns: Mapping[str, float]) -> dict[str, float]:
+    """Weight of each member: the first pattern (glob over system paths) that matches, else 1."""
+    weights = {}
+    for member in members:
+        hit = next((w for pat, w in patterns.items() if fnmatch.fnmatchcase(member, pat)), 1.0)
+        weights[member] = float(hit)
+    return weights
+
+
+def mbr_file(
+    candidate_files: Sequence[str | Path],
+    members: Sequence[str],
+    out_raw: str | Path,
+    *,
+    utility: str,
+    weights: Mapping[str, float],
+) -> None:
+    """Select one translation per id among the members' candidates (several rows per id for
+    sampled members)."""
+    from deep_past.mbr import mbr_select
+
+    frames = [
+        _read(path)[["id", "translation"]].assign(member=member)
+        for path, member in zip(candidate_files, members, strict=True)
+    ]
+    candidates = pd.concat(frames, ignore_index=True)
+    chosen = mbr_select(candidates, utility, member_weights(members, weights))
+    counts = chosen["member"].value_counts().to_dict()
+    log.info("%d candidates for %d ids; chosen from: %s", len(candidates), len(chosen), counts)
+    write_csv(chosen.rename(columns={"translation": "raw"}), out_raw)

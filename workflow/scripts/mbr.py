@@ -1,0 +1,13 @@
+from deep_past.logs import job
+
+with job(snakemake.log[0]):
+    from deep_past.pipeline.ensembles import mbr_file
+
+    p = snakemake.params
+    mbr_file(
+        list(snakemake.input.candidates),
+        p.members,
+        snakemake.output.raw,
+        utility=p.utility,
+        weights=p.weights,
+    )

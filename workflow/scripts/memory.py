@@ -1,0 +1,7 @@
+from deep_past.logs import job
+
+with job(snakemake.log[0]):
+    from deep_past.pipeline.ensembles import memory_file
+
+    i = snakemake.input
+    memory_file(i.pairs, i.segments, snakemake.output.raw)
