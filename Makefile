@@ -39,3 +39,19 @@ dag: setup
 
 clean:
 	rm -rf results .snakemake
+
+# Cluster / cloud GPU (docs/cluster.md). `snakemake --profile cloud-gpu` finds the profile in
+# the user's snakemake config dir: link it there (this checkout's copy, kept up to date by git).
+SNAKEMAKE_CONFIG_DIR ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/snakemake
+.PHONY: cluster-setup test-cluster
+
+cluster-setup:
+	mkdir -p $(SNAKEMAKE_CONFIG_DIR)
+	@if [ -e $(SNAKEMAKE_CONFIG_DIR)/cloud-gpu ] && [ ! -L $(SNAKEMAKE_CONFIG_DIR)/cloud-gpu ]; then \
+		echo "$(SNAKEMAKE_CONFIG_DIR)/cloud-gpu exists and is not a link: move it away first"; exit 1; fi
+	ln -sfn $(CURDIR)/profiles/cloud-gpu $(SNAKEMAKE_CONFIG_DIR)/cloud-gpu
+	@echo "profile cloud-gpu -> $(CURDIR)/profiles/cloud-gpu"
+
+# Real SLURM (fake GPUs) and sshd on loopback; needs root and apt (Debian). Minutes.
+test-cluster: setup
+	DEEP_PAST_CLUSTER_TESTS=1 $(BIN)/python -m pytest tests/cluster -s -p no:cacheprovider

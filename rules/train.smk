@@ -1,6 +1,9 @@
 # The base model, and one LoRA/QLoRA run per (prompt, hparams, rank, seed).
 
 
+include: "cluster.smk"
+
+
 rule base_model:
     input:
         train="results/data/train.csv",
@@ -33,7 +36,14 @@ rule train:
     conda:
         "../envs/gpu.yaml"
     threads: 2
+    resources:
+        # SLURM: --gpus=N; gpus_per_run > 1 runs the ranks under `accelerate launch` (DDP).
+        gpu=config["gpus_per_run"],
     params:
         settings=train_settings,
     script:
-        "../workflow/scripts/train.py"
+        (
+            "../workflow/scripts/train.py"
+            if config["gpus_per_run"] == 1
+            else "../workflow/scripts/train_ddp.py"
+        )

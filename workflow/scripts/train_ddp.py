@@ -1,0 +1,16 @@
+# ruff: noqa: F821 - `snakemake` is injected by the script directive
+from deep_past.logs import job
+
+with job(snakemake.log[0], snakemake.threads):
+    from deep_past.distributed import train_run_distributed
+
+    i = snakemake.input
+    train_run_distributed(
+        snakemake.params.settings,
+        i.train,
+        i.val,
+        i.base,
+        snakemake.output.run,
+        num_processes=snakemake.resources.gpu,
+        threads=snakemake.threads,
+    )
