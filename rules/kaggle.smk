@@ -10,7 +10,9 @@ EXPORT_DIR = f"results/export/{KAGGLE['export']['name']}"
 
 
 def kaggle_system():
-    """The submission's system, split into its parts; ensembles are not exported yet."""
+    """The submission's system and its parts. Called from input/params functions only, so an
+    unsupported submission (an ensemble, the memory) fails the Kaggle jobs, not the workflow.
+    """
     system = submission_system()
     parts = parse_system(system)
     if parts is None:
@@ -30,6 +32,14 @@ def kaggle_export_inputs(wildcards):
     return inputs
 
 
+def kaggle_prompts(wildcards):
+    return f"results/prompts/{kaggle_system()[1]['prompt']}/test.jsonl"
+
+
+def kaggle_raw(wildcards):
+    return f"results/predictions/{kaggle_system()[0]}/test.raw.csv"
+
+
 def kaggle_benchmark():
     system, parts = kaggle_system()
     if "checkpoint" in parts:
@@ -47,7 +57,7 @@ def kaggle_model_dir():
     return KAGGLE["notebook"]["model_dir"] or KAGGLE["dataset"]["id"].split("/")[-1]
 
 
-def kaggle_settings():
+def kaggle_settings(wildcards):
     nb = KAGGLE["notebook"]
     return {
         "prompt": kaggle_system()[1]["prompt"],
@@ -61,7 +71,7 @@ def kaggle_settings():
     }
 
 
-def kaggle_budget_settings():
+def kaggle_budget_settings(wildcards):
     b = KAGGLE["budget"]
     return {
         "model": config["model"],
@@ -71,6 +81,14 @@ def kaggle_budget_settings():
         "limit_hours": b["limit_hours"],
         "margin": b["margin"],
         "benchmark_tsv": kaggle_benchmark(),
+    }
+
+
+def kaggle_export_settings(wildcards):
+    return {
+        "system": kaggle_system()[0],
+        **{k: KAGGLE["export"][k] for k in ("merge", "dtype", "quantize")},
+        "pipeline_config": config,
     }
 
 
@@ -114,13 +132,7 @@ rule kaggle_export:
         "../envs/gpu.yaml"
     threads: 2
     params:
-        export={
-            "system": submission_system(),
-            "merge": KAGGLE["export"]["merge"],
-            "dtype": KAGGLE["export"]["dtype"],
-            "quantize": KAGGLE["export"]["quantize"],
-            "pipeline_config": config,
-        },
+        export=kaggle_export_settings,
     script:
         "../workflow/scripts/kaggle_export.py"
 
@@ -147,8 +159,8 @@ rule kaggle_time_budget:
     input:
         base="results/base_model",
         segments="results/data/segments/test.csv",
-        prompts=f"results/prompts/{kaggle_system()[1]['prompt']}/test.jsonl",
-        raw=f"results/predictions/{submission_system()}/test.raw.csv",
+        prompts=kaggle_prompts,
+        raw=kaggle_raw,
     output:
         budget="results/kaggle/time_budget.json",
     log:
@@ -158,7 +170,7 @@ rule kaggle_time_budget:
     conda:
         "../envs/cpu.yaml"
     params:
-        budget=kaggle_budget_settings(),
+        budget=kaggle_budget_settings,
     script:
         "../workflow/scripts/kaggle_time_budget.py"
 
@@ -179,6 +191,6 @@ rule kaggle_notebook:
     conda:
         "../envs/cpu.yaml"
     params:
-        settings=kaggle_settings(),
+        settings=kaggle_settings,
     script:
         "../workflow/scripts/kaggle_notebook.py"

@@ -134,6 +134,15 @@ def python_literal(name: str, value: Mapping[str, Any]) -> str:
     return "\n".join(lines + ["}"])
 
 
+def _strict_tojson(value: Any) -> str:
+    """jinja's tojson would hand an Undefined to json.dumps (a TypeError naming no variable)."""
+    import jinja2
+
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return json.dumps(value, ensure_ascii=False)
+
+
 def render_notebook(template: str | Path, context: Mapping[str, Any]) -> str:
     """Render with StrictUndefined (a missing variable is an error, not an empty string) and
     validate the result as an nbformat 4 notebook; returns the notebook's JSON text."""
@@ -147,6 +156,7 @@ def render_notebook(template: str | Path, context: Mapping[str, Any]) -> str:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters["tojson"] = _strict_tojson
     text = env.get_template(template.name).render(**context)
     notebook = nbformat.reads(text, as_version=4)
     nbformat.validate(notebook)

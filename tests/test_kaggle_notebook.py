@@ -1,0 +1,45 @@
+"""Notebook rendering without running the workflow: the inlined module set and StrictUndefined."""
+
+import pytest
+
+from deep_past.kaggle.notebook import notebook_modules, python_literal, render_notebook
+
+
+def test_inlined_modules_are_the_ones_the_notebook_runs():
+    modules = notebook_modules()
+    for needed in (
+        "deep_past.text.transliteration",
+        "deep_past.text.postprocess",
+        "deep_past.prompts",
+        "deep_past.dataset",
+        "deep_past.generate",
+        "deep_past.preprocess",
+        "deep_past.pipeline.datasets",
+        "deep_past.text",
+    ):
+        assert needed in modules
+    # Training, the memory and the Kaggle client stay out unless a prompt needs them.
+    for absent in ("deep_past.train", "deep_past.memory", "deep_past.kaggle.client"):
+        assert absent not in modules
+    assert "deep_past.memory" in notebook_modules(["shots"])
+    assert "deep_past.mbr" in notebook_modules(ensemble=True)
+
+
+def test_python_literal_round_trips():
+    value = {"a/b.py": 'x = "<gap>"\n', "n": 3, "flag": True, "none": None}
+    scope: dict = {}
+    exec(python_literal("V", value), scope)
+    assert scope["V"] == value
+
+
+def test_undefined_template_variable_is_an_error(tmp_path):
+    import jinja2
+
+    template = tmp_path / "t.ipynb.j2"
+    template.write_text(
+        '{"cells": [], "metadata": {"x": {{ missing | tojson }}}, '
+        '"nbformat": 4, "nbformat_minor": 4}'
+    )
+    with pytest.raises(jinja2.UndefinedError):
+        render_notebook(template, {})
+    assert '"x": 1' in render_notebook(template, {"missing": 1}).replace("\n", "")

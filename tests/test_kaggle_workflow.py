@@ -1,0 +1,182 @@
+"""The Kaggle path end to end, on the tiny model and demo data: one workflow run (with fake
+secrets in its environment) up to the notebook, the notebook executed with nbclient against a
+/kaggle/input-like directory, then: same submission byte for byte, merged model == adapter model
+under greedy decoding, the export manifest, the time budget, and no secret in any output."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deep_past.kaggle import COMPETITION
+from workflow_helpers import ROOT, snakemake, workflow_copy
+
+pytestmark = pytest.mark.slow
+
+SECRETS = {
+    "KAGGLE_USERNAME": "fakeuser7c1e9d",
+    "KAGGLE_KEY": "fakekey5d8a0e6b4f2c91a7d3e0b6c4f8a2d9e1",
+    "WANDB_API_KEY": "fakewandb3f6b8d1e0a2c4e6f8b0d2f4a6c8e0b2d4f6a8c0e",
+}
+# A few optimiser steps instead of epochs: the graph is the same, the run takes a few minutes.
+FAST = {
+    "eval_set": "",
+    "zeroshot": False,
+    "hparams": {
+        "default": {
+            "learning_rate": 0.002,
+            "num_epochs": 1,
+            "max_steps": 8,
+            "max_length": 256,
+            "lora_alpha_ratio": 2,
+            "lora_dropout": 0.0,
+            "batch_size": 8,
+            "gradient_accumulation_steps": 1,
+            "save_steps": 4,
+            "eval_steps": 4,
+            "warmup_ratio": 0.05,
+        }
+    },
+}
+SYSTEM = "plain/default/r8/s0/last"
+
+
+@pytest.fixture(scope="session")
+def kaggle_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("kaggle")
+    wf = workflow_copy(base / "wf")
+    overlay = base / "fast.yaml"
+    overlay.write_text(yaml.safe_dump(FAST))
+    # Laid out like Kaggle: the competition's files and the model dataset under one root.
+    inputs = base / "input"
+    shutil.copytree(ROOT / "resources" / "demo", inputs / COMPETITION)
+    working = base / "working"
+    working.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in SECRETS.items():
+            mp.setenv(name, value)
+        done = snakemake(
+            wf,
+            "-c2",
+            "results/submission.csv",
+            "results/kaggle/notebook.ipynb",
+            "--configfile",
+            str(overlay),
+            timeout=1800,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        shutil.copytree(wf / "results" / "kaggle" / "dataset", inputs / "deep-past-model")
+        mp.setenv("DEEP_PAST_KAGGLE_INPUT", str(inputs))
+        mp.setenv("DEEP_PAST_KAGGLE_WORKING", str(working))
+        executed = _execute(wf / "results" / "kaggle" / "notebook.ipynb", working)
+    return {"wf": wf, "working": working, "executed": executed}
+
+
+def _execute(notebook: Path, cwd: Path) -> Path:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    NotebookClient(
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute()
+    out = cwd.parent / "executed.ipynb"
+    nbformat.write(nb, out)
+    return out
+
+
+def test_notebook_reproduces_the_pipeline_submission(kaggle_run):
+    ours = kaggle_run["working"] / "submission.csv"
+    pipeline = kaggle_run["wf"] / "results" / "submission.csv"
+    assert ours.read_bytes() == pipeline.read_bytes()
+
+
+def test_notebook_is_offline_and_inlines_the_package(kaggle_run):
+    nb = json.loads((kaggle_run["wf"] / "results" / "kaggle" / "notebook.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert 'os.environ[_var] = "1"' in code and "TRANSFORMERS_OFFLINE" in code
+    assert "pip install" not in code and 'from_pretrained("Qwen' not in code
+    transliteration = (ROOT / "src/deep_past/text/transliteration.py").read_text()
+    assert repr(transliteration) in code  # verbatim from the source file
+    assert nb["metadata"]["deep_past"]["system"] == SYSTEM
+
+
+def test_no_secret_in_outputs(kaggle_run):
+    wf = kaggle_run["wf"]
+    files = [p for d in (wf / "results", wf / ".snakemake" / "log") for p in d.rglob("*")]
+    files += [p for p in kaggle_run["working"].rglob("*")] + [kaggle_run["executed"]]
+    files = [p for p in files if p.is_file()]
+    assert len(files) > 50
+    for path in files:
+        data = path.read_bytes()
+        for name, value in SECRETS.items():
+            assert value.encode() not in data, f"{name} leaked into {path}"
+
+
+def test_export_manifest(kaggle_run):
+    from deep_past.kaggle.download import sha256_file
+    from deep_past.preprocess import PREPROCESS_VERSION
+
+    export = kaggle_run["wf"] / "results" / "export" / "model"
+    manifest = json.loads((export / "manifest.json").read_text())
+    assert manifest["preprocess_version"] == PREPROCESS_VERSION
+    assert manifest["merged"] is True and manifest["source"]["system"] == SYSTEM
+    assert manifest["pipeline_config"]["hparams"]["default"]["max_steps"] == 8
+    assert {"model.safetensors", "tokenizer.json", "generation_config.json", "config.json"} <= set(
+        manifest["files"]
+    )
+    for rel, rec in manifest["files"].items():
+        assert (
+            sha256_file(export / rel) == rec["sha256"]
+            and (export / rel).stat().st_size == rec["size"]
+        )
+    assert manifest["total_size"] == sum(r["size"] for r in manifest["files"].values())
+
+
+def test_merged_model_greedy_outputs_equal_the_adapter_models(kaggle_run):
+    import torch
+
+    from deep_past.generate import GenerateConfig, generate
+    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.pipeline.datasets import read_jsonl
+
+    torch.set_num_threads(2)
+    wf = kaggle_run["wf"]
+    prompts = [r["prompt"] for r in read_jsonl(wf / "results/prompts/plain/test.jsonl")]
+    cfg = GenerateConfig(**yaml.safe_load((wf / "config/config.yaml").read_text())["generation"])
+    adapter_model, tok = load_model_and_tokenizer(
+        wf / "results/base_model", adapter=wf / "results/runs/plain/default/r8/s0/train/final"
+    )
+    merged, tok2 = load_model_and_tokenizer(wf / "results/export/model")
+    assert not hasattr(merged, "peft_config")
+    assert generate(merged, tok2, prompts, cfg) == generate(adapter_model, tok, prompts, cfg)
+
+
+def test_time_budget_measured_and_estimated(kaggle_run):
+    budget = json.loads((kaggle_run["wf"] / "results/kaggle/time_budget.json").read_text())
+    measured = budget["measured"]
+    assert measured["sequences"] == measured["test_sentences"] == 47
+    assert measured["wall_s"] > 0 and measured["new_tokens_per_s"] > 0
+    assert budget["fits"] and budget["tokenizer"] == "measured"
+    assert budget["hardware"]["name"] == "t4x2" and budget["n_sentences"] == 4000
+
+
+def test_separate_adapter_export(kaggle_run, tmp_path):
+    from deep_past.kaggle.export import export_system
+    from deep_past.modeling import load_model_and_tokenizer
+
+    wf = kaggle_run["wf"]
+    out = tmp_path / "sep"
+    manifest = export_system(
+        wf / "results/base_model",
+        out,
+        system=SYSTEM,
+        merge=False,
+        run_dir=wf / "results/runs/plain/default/r8/s0/train",
+    )
+    assert manifest["merged"] is False and manifest["adapter"] == "adapter"
+    assert "adapter/adapter_model.safetensors" in manifest["files"]
+    model, _ = load_model_and_tokenizer(out, adapter=out / "adapter")
+    assert hasattr(model, "peft_config")
