@@ -14,10 +14,12 @@ log = logging.getLogger("deep_past")
 
 
 def log_to(path: str | Path | None, threads: int | None = None) -> None:
-    """Send logging, warnings and stderr (progress bars, tracebacks) to ``path``."""
+    """Send logging, warnings, stdout and stderr (progress bars, trainer metrics, tracebacks)
+    to ``path``."""
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        sys.stderr = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives for the job
+        stream = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives for the job
+        sys.stdout = sys.stderr = stream
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
