@@ -29,6 +29,11 @@ def kaggle_export_inputs(wildcards):
         run = run_path(parts["prompt"], parts["hparams"], parts["rank"], parts["seed"])
         inputs["run"] = f"results/runs/{run}/train"
     inputs.update(get_hint_inputs(SimpleNamespace(prompt=parts["prompt"])))
+    if KAGGLE["export"]["quantize"] != "none":
+        # The 4-bit cost is measured on the labelled eval set, else on validation.
+        split = "eval" if config["eval_set"] else "val"
+        inputs["quality_prompts"] = f"results/prompts/{parts['prompt']}/{split}.jsonl"
+        inputs["quality_segments"] = f"results/data/segments/{split}.csv"
     return inputs
 
 
@@ -89,6 +94,7 @@ def kaggle_export_settings(wildcards):
         "system": kaggle_system()[0],
         **{k: KAGGLE["export"][k] for k in ("merge", "dtype", "quantize")},
         "pipeline_config": config,
+        "generation": config["generation"],
     }
 
 

@@ -78,6 +78,39 @@ def _save_nf4(model: Any, out: Path) -> None:
         quantized.save_pretrained(out, safe_serialization=True)
 
 
+def quality_cost(
+    full: Any,
+    quantized_dir: str | Path,
+    prompts_jsonl: str | Path,
+    segments_csv: str | Path,
+    generation: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Competition scores of the full-precision model and of the saved 4-bit one on a labelled
+    split (its prompts and segments), with the same decoding: what quantizing costs."""
+    import pandas as pd
+
+    from deep_past.generate import GenerateConfig, generate
+    from deep_past.metrics import corpus_scores
+    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.pipeline.datasets import read_jsonl
+    from deep_past.text.postprocess import postprocess
+
+    records = read_jsonl(prompts_jsonl)
+    refs = pd.read_csv(segments_csv, dtype=str, keep_default_na=False).set_index("id")["reference"]
+    messages = [r["prompt"] for r in records]
+    references = [refs[r["id"]] for r in records]
+    cfg = GenerateConfig(**generation)
+    quantized, tokenizer = load_model_and_tokenizer(str(quantized_dir))
+    scores = {}
+    for name, model in (("full", full), ("nf4", quantized)):
+        outputs = generate(model, tokenizer, messages, cfg)
+        scores[name] = corpus_scores([postprocess(o[0]) for o in outputs], references)
+    scores["geomean_delta"] = scores["nf4"]["geomean"] - scores["full"]["geomean"]
+    scores["split"] = str(segments_csv)
+    log.info("4-bit quality cost on %s: %s", segments_csv, scores)
+    return scores
+
+
 def export_model(
     base_model: str,
     out_dir: str | Path,
@@ -89,8 +122,12 @@ def export_model(
     tables: Mapping[str, str | Path] | None = None,
     pipeline_config: Mapping[str, Any] | None = None,
     source: Mapping[str, Any] | None = None,
+    quality_set: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the export directory and its manifest; returns the manifest.
+
+    With ``quantize="nf4"`` and ``quality_set`` ({"prompts", "segments", "generation"}), the
+    manifest also records the scores of both precisions on that labelled split.
 
     ``base_model`` is what ``from_pretrained`` loads (the tiny model's directory, a hub name or
     a local path); ``adapter`` a run's ``final``/``checkpoint-N`` directory or None.
@@ -113,6 +150,11 @@ def export_model(
     else:
         model.save_pretrained(out, safe_serialization=True)
     AutoTokenizer.from_pretrained(base_model).save_pretrained(out)
+    quality = None
+    if quantize == "nf4" and quality_set:
+        quality = quality_cost(
+            model, out, quality_set["prompts"], quality_set["segments"], quality_set["generation"]
+        )
     if adapter is not None and not merge:
         shutil.copytree(adapter, out / ADAPTER_DIR)
     for name, path in (tables or {}).items():
@@ -132,6 +174,7 @@ def export_model(
             **dict(source or {}),
         },
         "pipeline_config": dict(pipeline_config or {}),
+        "quality": quality,
         "files": files,
         "total_size": sum(f["size"] for f in files.values()),
     }
@@ -151,6 +194,7 @@ def export_system(
     quantize: str = "none",
     tables: Mapping[str, str | Path] | None = None,
     pipeline_config: Mapping[str, Any] | None = None,
+    quality_set: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Export the pipeline system ``system`` (its run's checkpoint, or the bare base model)."""
     from deep_past.pipeline.models import base_model_path
@@ -178,6 +222,7 @@ def export_system(
         tables=tables,
         pipeline_config=pipeline_config,
         source={"system": system, "run_dir": str(run_dir) if run_dir else None, **parts},
+        quality_set=quality_set,
     )
 
 
