@@ -27,7 +27,8 @@ from pathlib import Path
 
 SESSION = "deep-past"
 TMUX = "tmux -L deep-past"  # own tmux server: never touches the user's other sessions
-GPU_RULES = ("train", "predict", "predict_zeroshot")
+# --until these (train is upstream of them; naming it too confuses --until)
+GPU_RULES = ("predict", "predict_zeroshot", "predict_samples")
 RUN_LOG = "results/logs/cloud/run.log"
 STATE = ".cloud"  # on the box: venv path, run script, exit status
 # Never sent by sync-up: build products, local state, secrets (sent separately).
