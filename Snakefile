@@ -4,7 +4,8 @@
 # results/base_model/      the base model (tiny, built here) or a manifest naming a hub/local one
 # results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train/       one LoRA/QLoRA training run
 # results/predictions/{system}/{split}.csv                     system = run/{ckpt}, zeroshot/{prompt}
-# results/scores/{system}/{split}.json, results/scores.tsv     BLEU, chrF++, geometric mean
+# results/predictions/memory/, mbr/{ens}/                      translation memory, MBR ensembles
+# results/scores/{system}/{split}.json, results/ablation/      BLEU, chrF++, geomean; table, plots
 # results/submission.csv
 from snakemake.utils import min_version, validate
 
@@ -22,6 +23,7 @@ include: "rules/preprocess.smk"
 include: "rules/dataset.smk"
 include: "rules/train.smk"
 include: "rules/predict.smk"
+include: "rules/ensemble.smk"
 include: "rules/evaluate.smk"
 include: "rules/submission.smk"
 include: "rules/kaggle.smk"

@@ -1,5 +1,6 @@
 """The workflow's graph, lint, config validation and bad-input handling (no model runs here)."""
 
+import re
 import shutil
 
 import pytest
@@ -66,13 +67,19 @@ def test_unknown_config_key_is_refused(wf):
         (lambda t: t.replace("transliteration", "translit", 1), "column 'transliteration'"),
         (lambda t: t.replace("\n1,", "\n0,", 1), "row 2, column 'id': duplicate id '0'"),
         (lambda t: "", "file is empty"),
+        (
+            lambda t: re.sub(r"\n(0,[^,]*,[^,]*,[^,]*,)[^\n]*", r"\n\1", t),
+            "row 1, column 'transliteration'",
+        ),
+        (lambda t: t.encode().replace("ša".encode(), b"\xe8a", 1), "not valid UTF-8"),
     ],
 )
 def test_bad_test_csv_stops_with_a_clear_message(wf, mutation, expected):
     data = wf / "data"
     shutil.copytree(wf / "resources" / "demo", data)
     test = data / "test.csv"
-    test.write_text(mutation(test.read_text(encoding="utf-8")), encoding="utf-8")
+    changed = mutation(test.read_text(encoding="utf-8"))
+    test.write_bytes(changed if isinstance(changed, bytes) else changed.encode())
     target = "results/data/segments/test.csv"
     done = snakemake(wf, "-c1", target, "--config", f"data_dir={data}")
     assert done.returncode != 0

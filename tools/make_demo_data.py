@@ -57,7 +57,9 @@ def main(src: Path, out: Path) -> None:
 
     words = set(" ".join(picked.transliteration.tolist() + test.transliteration.tolist()).split())
     lex = lexicon[lexicon.form.isin(words)]
-    dic = dictionary[dictionary.word.str.replace(r"\s+[IVX]+$", "", regex=True).isin(set(lex.lexeme))]
+    dic = dictionary[
+        dictionary.word.str.replace(r"\s+[IVX]+$", "", regex=True).isin(set(lex.lexeme))
+    ]
     sent = sentences[sentences.text_uuid.isin(set(picked.oare_id))]
 
     out.mkdir(parents=True, exist_ok=True)

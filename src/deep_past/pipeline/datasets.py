@@ -50,7 +50,11 @@ def pairs_files(
         pairs = pairs.assign(position=pairs.groupby(["oare_id", "kind"]).cumcount())
     pairs = split_pairs(pairs, val_fraction, split_seed)
     val = validation_segments(pairs)
-    stats = {**stats, "train_pairs": int((pairs["split"] == "train").sum()), "val_segments": len(val)}
+    stats = {
+        **stats,
+        "train_pairs": int((pairs["split"] == "train").sum()),
+        "val_segments": len(val),
+    }
     log.info("pairs: %s", stats)
     write_csv(pairs, out_pairs)
     write_csv(val, out_val)

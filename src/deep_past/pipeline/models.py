@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 MANIFEST = "base_model.json"
 
 
-def base_model_dir(model: str, tiny: dict[str, Any], train_csv: str | Path, out: str | Path) -> None:
+def base_model_dir(
+    model: str, tiny: dict[str, Any], train_csv: str | Path, out: str | Path
+) -> None:
     """Build the tiny model here, or record which hub/local model the runs start from."""
     out = Path(out)
     if model == "tiny":

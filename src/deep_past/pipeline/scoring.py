@@ -10,7 +10,6 @@ import pandas as pd
 from deep_past.io import (
     SAMPLE_SUBMISSION,
     atomic_path,
-    read_json,
     read_table,
     write_csv,
     write_json,
@@ -31,7 +30,9 @@ def postprocess_file(raw_csv: str | Path, out_csv: str | Path) -> None:
     write_csv(pd.DataFrame({"id": raw["id"], "translation": raw["raw"].map(postprocess)}), out_csv)
 
 
-def evaluate_file(predictions_csv: str | Path, segments_csv: str | Path, out_json: str | Path) -> None:
+def evaluate_file(
+    predictions_csv: str | Path, segments_csv: str | Path, out_json: str | Path
+) -> None:
     """Competition metric of predictions against the segments' references, matched by id."""
     pred = dict(zip(*(_read(predictions_csv)[c] for c in ("id", "translation")), strict=True))
     segments = _read(segments_csv)
@@ -43,7 +44,9 @@ def evaluate_file(predictions_csv: str | Path, segments_csv: str | Path, out_jso
     write_json(scores, out_json)
 
 
-def submission_file(predictions_csv: str | Path, sample_csv: str | Path, out_csv: str | Path) -> None:
+def submission_file(
+    predictions_csv: str | Path, sample_csv: str | Path, out_csv: str | Path
+) -> None:
     """The chosen predictions in the sample's id order; refuses to write an invalid file."""
     sample = read_table(sample_csv, SAMPLE_SUBMISSION)
     submission = build_submission(_read(predictions_csv), sample)
