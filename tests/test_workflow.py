@@ -19,7 +19,9 @@ def test_default_graph(wf):
     assert counts["train"] == 1
     # val + eval per checkpoint, plus test for the submission; zero-shot on val + eval.
     assert counts["predict"] == 3 and counts["predict_zeroshot"] == 2
-    assert counts["evaluate"] == 4 and counts["submission"] == 1
+    # the memory and the default MBR ensemble are scored on val + eval too.
+    assert counts["memory"] == 2 and counts["mbr"] == 2
+    assert counts["evaluate"] == 8 and counts["submission"] == 1
 
 
 def test_grid_multiplies_runs_not_training(wf):
@@ -41,6 +43,7 @@ def test_grid_multiplies_runs_not_training(wf):
     assert counts["train"] == runs
     assert counts["predict"] == runs * 2 * 2 + 1  # val + eval per checkpoint, test once
     assert counts["sft_data"] == 2
+    assert counts["evaluate"] == (runs * 2 + 2 + 1 + 1) * 2  # runs x ckpts, zero-shot, memory, mbr
 
 
 def test_lint_clean(wf):
