@@ -100,7 +100,9 @@ def quality_cost(
     messages = [r["prompt"] for r in records]
     references = [refs[r["id"]] for r in records]
     cfg = GenerateConfig(**generation)
-    quantized, tokenizer = load_model_and_tokenizer(str(quantized_dir))
+    # Name the quantization: passing quantization_config=None (what the loader does without it)
+    # makes transformers ignore the checkpoint's own 4-bit config.
+    quantized, tokenizer = load_model_and_tokenizer(str(quantized_dir), quantization="nf4")
     scores = {}
     for name, model in (("full", full), ("nf4", quantized)):
         outputs = generate(model, tokenizer, messages, cfg)
