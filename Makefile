@@ -35,7 +35,8 @@ format: setup
 	$(BIN)/snakefmt Snakefile rules
 
 dag: setup
-	$(BIN)/snakemake --rulegraph results/submission.csv | dot -Tsvg > results/rulegraph.svg
+	mkdir -p results
+	$(BIN)/snakemake results/ablation/scores.tsv --rulegraph | dot -Tsvg > results/rulegraph.svg
 
 clean:
 	rm -rf results .snakemake
