@@ -52,3 +52,12 @@ def test_same_seed_gives_identical_predictions(demo_run):
     assert done.returncode == 0, done.stderr[-3000:]
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in predictions}
     assert before == after and len(before) == 6
+
+
+def test_report_holds_table_plots_and_captions(demo_run):
+    done = snakemake(demo_run, "--report", "results/report.html")
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = (demo_run / "results" / "report.html").read_text(encoding="utf-8")
+    for name in ("scores.tsv", "score_by_checkpoint.png", "score_by_axis.png"):
+        assert name in html
+    assert "Geometric mean of BLEU and chrF++ for each training run" in html
