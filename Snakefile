@@ -21,6 +21,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "rules/common.smk"
 include: "rules/preprocess.smk"
 include: "rules/dataset.smk"
+include: "rules/pretrain.smk"
 include: "rules/train.smk"
 include: "rules/predict.smk"
 include: "rules/ensemble.smk"

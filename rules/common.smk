@@ -180,3 +180,74 @@ def get_hint_inputs(wildcards):
 
 # Rule scripts import deep_past from this checkout, also inside conda envs and on cluster nodes.
 os.environ.update(PYTHONPATH=os.path.join(workflow.basedir, "src"))
+
+
+def base_model_dir():
+    """The model fine-tuning starts from: the continued pre-trained one when enabled."""
+    return (
+        "results/pretrained_model"
+        if config["pretrain"]["enabled"]
+        else "results/base_model"
+    )
+
+
+def get_published_texts(wildcards):
+    """published_texts.csv of the data dir when it exists (else pre-training uses train.csv)."""
+    path = data_file("published_texts.csv")
+    return {"published": path} if os.path.exists(path) else {}
+
+
+def pretrain_settings():
+    settings = {k: v for k, v in config["pretrain"].items() if k != "enabled"}
+    return {**settings, "device": config["device"]}
+
+
+def get_synthetic_inputs(wildcards):
+    """Lexicon tables the synthetic pairs come from, when they are mixed in."""
+    if not config["data"]["synthetic_lexicon"]["enabled"]:
+        return {}
+    return {
+        "synthetic_lexicon": "results/data/lexicon.csv",
+        "synthetic_names": "results/data/proper_nouns.csv",
+    }
+
+
+def is_model_system(system):
+    return system != "memory" and not system.startswith("mbr/")
+
+
+def get_postprocess_inputs(wildcards):
+    """Name correction needs the proper-noun table and the sources (model systems only)."""
+    if not (
+        config["postprocess"]["correct_names"] and is_model_system(wildcards.system)
+    ):
+        return {}
+    return {
+        "proper_nouns": "results/data/proper_nouns.csv",
+        "segments": f"results/data/segments/{wildcards.split}.csv",
+    }
+
+
+def get_prompt_stats(wildcards=None):
+    return expand(
+        "results/prompts/{prompt}/{split}.stats.json",
+        prompt=config["grid"]["prompt"],
+        split=SPLITS_SCORED,
+    )
+
+
+def run_setup():
+    """Data options of this run: constant columns of the ablation table."""
+    data = config["data"]
+    return {
+        "alignment": data["alignment"],
+        "synthetic_lexicon": (
+            data["synthetic_lexicon"]["max_pairs"]
+            if data["synthetic_lexicon"]["enabled"]
+            else 0
+        ),
+        "pretrain": (
+            config["pretrain"]["max_steps"] if config["pretrain"]["enabled"] else 0
+        ),
+        "correct_names": config["postprocess"]["correct_names"],
+    }

@@ -20,7 +20,7 @@ rule memory:
 rule predict_samples:
     input:
         run="results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train",
-        base="results/base_model",
+        base=base_model_dir(),
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
         raw="results/samples/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/k{k}_t{temp}/{split}.raw.csv",

@@ -20,6 +20,7 @@ rule evaluate:
 rule ablation_table:
     input:
         scores=get_scores,
+        prompt_stats=get_prompt_stats,
     output:
         table=report(
             "results/ablation/scores.tsv",
@@ -42,5 +43,7 @@ rule ablation_table:
         "results/benchmarks/ablation_table.tsv"
     conda:
         "../envs/cpu.yaml"
+    params:
+        setup=run_setup(),
     script:
         "../workflow/scripts/ablation_table.py"

@@ -4,7 +4,7 @@
 rule predict:
     input:
         run="results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train",
-        base="results/base_model",
+        base=base_model_dir(),
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
         raw="results/predictions/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.raw.csv",
@@ -26,7 +26,7 @@ rule predict:
 
 rule predict_zeroshot:
     input:
-        base="results/base_model",
+        base=base_model_dir(),
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
         raw="results/predictions/zeroshot/{prompt}/{split}.raw.csv",
@@ -48,6 +48,7 @@ rule predict_zeroshot:
 
 rule postprocess:
     input:
+        unpack(get_postprocess_inputs),
         raw="results/{tree}/{system}/{split}.raw.csv",
     output:
         predictions="results/{tree}/{system}/{split}.csv",
@@ -57,5 +58,7 @@ rule postprocess:
         "results/benchmarks/postprocess/{tree}/{system}/{split}.tsv"
     conda:
         "../envs/cpu.yaml"
+    params:
+        min_similarity=config["postprocess"]["min_similarity"],
     script:
         "../workflow/scripts/postprocess.py"

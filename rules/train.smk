@@ -26,7 +26,7 @@ rule train:
     input:
         train="results/datasets/{prompt}/train.jsonl",
         val="results/datasets/{prompt}/val.jsonl",
-        base="results/base_model",
+        base=base_model_dir(),
     output:
         run=directory("results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train"),
     log:

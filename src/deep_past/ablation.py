@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +11,9 @@ import pandas as pd
 from deep_past.io import atomic_path, read_json
 
 AXES = ("prompt", "hparams", "rank", "seed", "ckpt")
-COLUMNS = ("kind", "system", *AXES, "ensemble", "split", "bleu", "chrf", "geomean", "n")
+SCORES = ("bleu", "chrf", "geomean", "n")
+PROMPT_STATS = ("prompt_tokens_mean", "prompt_tokens_max")
+COLUMNS = ("kind", "system", *AXES, "ensemble", "split", *SCORES, *PROMPT_STATS)
 RUN = re.compile(
     r"^(?P<prompt>[^/]+)/(?P<hparams>[^/]+)/r(?P<rank>\d+)/s(?P<seed>\d+)/(?P<ckpt>[^/]+)$"
 )
@@ -29,8 +31,17 @@ def parse_system(system: str) -> dict[str, str]:
     return {"kind": head}
 
 
-def ablation_table(score_files: Sequence[str | Path]) -> pd.DataFrame:
-    """Rows from ``results/scores/<system>/<split>.json`` paths, best geomean first per split."""
+def ablation_table(
+    score_files: Sequence[str | Path],
+    prompt_stats: Sequence[str | Path] = (),
+    setup: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """Rows from ``results/scores/<system>/<split>.json`` paths, best geomean first per split.
+
+    ``prompt_stats`` (``results/prompts/<prompt>/<split>.stats.json``) add the prompt token mean
+    and max to the rows of that prompt and split; ``setup`` adds constant columns (the data
+    options of this run), so tables of runs with different data options can be stacked.
+    """
     rows = []
     for path in map(Path, score_files):
         parts = path.parts
@@ -41,10 +52,21 @@ def ablation_table(score_files: Sequence[str | Path]) -> pd.DataFrame:
                 **parse_system(system),
                 "system": system,
                 "split": path.stem,
-                **{k: scores[k] for k in ("bleu", "chrf", "geomean", "n")},
+                **{k: scores[k] for k in SCORES},
             }
         )
-    table = pd.DataFrame(rows).reindex(columns=COLUMNS).fillna("")
+    tokens = {}
+    for path in map(Path, prompt_stats):
+        stats = read_json(path)
+        tokens[(path.parent.name, path.name.split(".")[0])] = {k: stats[k] for k in PROMPT_STATS}
+    for row in rows:
+        row.update(tokens.get((row.get("prompt"), row["split"]), {}))
+    columns = [*COLUMNS, *(setup or {})]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    blank = [c for c in columns if c not in SCORES]  # missing coordinates are blank, not NaN
+    table[blank] = table[blank].astype(object).where(table[blank].notna(), "")
+    for key, value in (setup or {}).items():
+        table[key] = str(value)
     return table.sort_values(["split", "geomean"], ascending=[True, False], ignore_index=True)
 
 

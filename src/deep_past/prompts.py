@@ -8,8 +8,8 @@ notebook inlines this file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 SYSTEM_PROMPT = (
     "You are an expert in Old Assyrian. Translate the Akkadian transliteration into fluent "
@@ -98,3 +98,74 @@ def build_messages(variant: str | PromptVariant, item: PromptInput) -> list[dict
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": user_message(variant, item)},
     ]
+
+
+HINT_SEP = "; "
+Messages = list[dict[str, str]]
+
+
+def _visible(variant: PromptVariant, item: PromptInput) -> PromptInput:
+    """Only the parts ``variant`` shows, so the budget trims what the prompt really holds."""
+    return PromptInput(
+        source=item.source,
+        context=tuple(item.context)[-variant.context_segments :]
+        if variant.context_segments
+        else (),
+        lexicon_hint=item.lexicon_hint if variant.lexicon else "",
+        name_hint=item.name_hint if variant.names else "",
+        shots=tuple(item.shots)[: variant.shots],
+    )
+
+
+def _shrink(item: PromptInput) -> PromptInput | None:
+    """One step smaller, least useful part first: extra shots (last first), glossary items
+    (last first), context (oldest first), name items, the last shot; None when only the source
+    is left (the source itself is never cut)."""
+    if len(item.shots) > 1:
+        return replace(item, shots=tuple(item.shots)[:-1])
+    if item.lexicon_hint:
+        return replace(item, lexicon_hint=HINT_SEP.join(item.lexicon_hint.split(HINT_SEP)[:-1]))
+    if item.context:
+        return replace(item, context=tuple(item.context)[1:])
+    if item.name_hint:
+        return replace(item, name_hint=HINT_SEP.join(item.name_hint.split(HINT_SEP)[:-1]))
+    if item.shots:
+        return replace(item, shots=())
+    return None
+
+
+def fit_to_budget(
+    variant: str | PromptVariant,
+    item: PromptInput,
+    count_tokens: Callable[[Messages], int],
+    max_tokens: int,
+) -> tuple[PromptInput, int, bool]:
+    """Trim hints and shots until the rendered prompt has at most ``max_tokens`` tokens.
+
+    Returns the trimmed input, its token count and whether anything was cut. A prompt whose
+    source alone is over the budget comes back with the source only (and its count).
+    """
+    if isinstance(variant, str):
+        variant = get_variant(variant)
+    item = _visible(variant, item)
+    n = count_tokens(build_messages(variant, item))
+    if n <= max_tokens:
+        return item, n, False
+    states = [item]
+    while (smaller := _shrink(states[-1])) is not None:
+        states.append(smaller)
+    if len(states) == 1:  # the source alone is over the budget: nothing to trim
+        return item, n, False
+    # Each state is a shrunk copy of the one before, so counts fall along the list: binary
+    # search for the first that fits (the last, source only, when none does).
+    lo, hi, counts = 1, len(states) - 1, {0: n}
+    while lo < hi:
+        mid = (lo + hi) // 2
+        counts[mid] = count_tokens(build_messages(variant, states[mid]))
+        if counts[mid] <= max_tokens:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo not in counts:
+        counts[lo] = count_tokens(build_messages(variant, states[lo]))
+    return states[lo], counts[lo], lo > 0

@@ -3,4 +3,11 @@ from deep_past.logs import job
 with job(snakemake.log[0]):
     from deep_past.pipeline.scoring import postprocess_file
 
-    postprocess_file(snakemake.input.raw, snakemake.output.predictions)
+    i = snakemake.input
+    postprocess_file(
+        i.raw,
+        snakemake.output.predictions,
+        proper_nouns_csv=i.get("proper_nouns"),
+        segments_csv=i.get("segments"),
+        min_similarity=snakemake.params.min_similarity,
+    )

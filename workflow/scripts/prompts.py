@@ -4,6 +4,7 @@ with job(snakemake.log[0]):
     from deep_past.pipeline.datasets import prompt_file
     from deep_past.pipeline.hints import HintTables
 
-    i = snakemake.input
+    i, o = snakemake.input, snakemake.output
     tables = HintTables(i.get("lexicon"), i.get("proper_nouns"), i.get("memory"))
-    prompt_file(i.segments, snakemake.wildcards.prompt, snakemake.output.prompts, tables)
+    kw = dict(base_dir=i.base, max_tokens=snakemake.params.max_tokens, out_stats=o.stats)
+    prompt_file(i.segments, snakemake.wildcards.prompt, o.prompts, tables, **kw)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from deep_past.dataset import (
@@ -19,7 +22,7 @@ from deep_past.dataset import (
 )
 from deep_past.io import SENTENCES, TRAIN, atomic_path, read_table, write_csv, write_json
 from deep_past.pipeline.hints import HintTables, hint_functions
-from deep_past.prompts import get_variant
+from deep_past.prompts import Messages, PromptInput, PromptVariant, fit_to_budget, get_variant
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +36,21 @@ def pairs_files(
     *,
     val_fraction: float,
     split_seed: int,
-    sentence_pairs: bool,
+    alignment: str,
 ) -> None:
-    """Documents (+ sentence pairs cut from them), split by document; val segments; statistics."""
+    """Documents (+ sentence pairs cut from them as ``alignment`` says), split by document; val
+    segments; statistics."""
     train = read_table(train_csv, TRAIN)
-    if sentence_pairs:
-        from deep_past.align import align_documents, alignment_stats
-
-        sentences = read_table(sentences_csv, SENTENCES) if sentences_csv else None
-        pairs = align_documents(train, sentences)
-        stats = alignment_stats(pairs)
-    else:
+    if alignment == "none":
         pairs = document_pairs(train)
         stats = {"documents": len(train)}
+    else:
+        from deep_past.align import alignment_stats
+
+        sentences = read_table(sentences_csv, SENTENCES) if sentences_csv else None
+        pairs = aligned_pairs(train, sentences, alignment)
+        stats = alignment_stats(pairs)
+    stats = {"alignment": alignment, **stats}
     if "position" not in pairs.columns:
         pairs = pairs.assign(position=pairs.groupby(["oare_id", "kind"]).cumcount())
     pairs = split_pairs(pairs, val_fraction, split_seed)
@@ -59,6 +64,37 @@ def pairs_files(
     write_csv(pairs, out_pairs)
     write_csv(val, out_val)
     write_json(stats, out_stats)
+
+
+ALIGNMENTS = ("auto", "sentence_file", "dp", "proportional", "none")
+
+
+def aligned_pairs(
+    train: pd.DataFrame, sentences: pd.DataFrame | None, alignment: str
+) -> pd.DataFrame:
+    """Pairs of one alignment strategy, so strategies can be compared side by side:
+
+    auto: sentence-file cuts where trustworthy, DP cuts for every document (alignment B);
+    sentence_file: only the sentence-file cuts (other documents stay whole);
+    dp: only the Model 1 + length-prior DP cuts; proportional: cuts by English sentence length.
+    Documents and two-sentence windows come with each.
+    """
+    from deep_past.align import align_documents
+
+    if alignment not in ALIGNMENTS or alignment == "none":
+        raise ValueError(f"alignment must be one of {ALIGNMENTS[:-1]}, got {alignment!r}")
+    if alignment == "auto":
+        return align_documents(train, sentences)
+    if alignment == "dp":
+        return align_documents(train, None)
+    if alignment == "proportional":
+        return align_documents(train, None, dp=False)
+    pairs = align_documents(train, sentences)
+    file_docs = set(pairs.loc[pairs["kind"] == "sentence_file", "oare_id"])
+    keep = pairs["kind"].isin(["document", "sentence_file"]) | (
+        (pairs["kind"] == "window") & pairs["oare_id"].isin(file_docs)
+    )
+    return pairs[keep].reset_index(drop=True)
 
 
 def write_jsonl(records: list[dict], path: str | Path) -> None:
@@ -76,6 +112,47 @@ def _segments(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+def token_counter(base_dir: str | Path) -> Callable[[Messages], int]:
+    """Tokens of a chat prompt as the base model's tokenizer renders it for generation."""
+    from transformers import AutoTokenizer
+
+    from deep_past.generate import render_prompts
+    from deep_past.pipeline.models import base_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(base_model_path(base_dir))
+
+    def count(messages: Messages) -> int:
+        text = render_prompts(tokenizer, [messages])[0]
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return count
+
+
+def fit_inputs(
+    inputs: Sequence[PromptInput],
+    variant: PromptVariant,
+    count: Callable[[Messages], int],
+    max_tokens: int,
+) -> tuple[list[PromptInput], dict[str, Any]]:
+    """Every prompt within ``max_tokens`` (hints and shots trimmed), with token statistics."""
+    fitted, lengths, trimmed = [], [], 0
+    for item in inputs:
+        item, n, cut = fit_to_budget(variant, item, count, max_tokens)
+        fitted.append(item)
+        lengths.append(n)
+        trimmed += cut
+    stats = {
+        "prompt": variant.name,
+        "prompts": len(lengths),
+        "prompt_tokens_mean": round(float(np.mean(lengths)), 1) if lengths else 0.0,
+        "prompt_tokens_max": int(max(lengths, default=0)),
+        "max_tokens": max_tokens,
+        "trimmed": int(trimmed),
+        "over_budget": int(sum(n > max_tokens for n in lengths)),  # the source alone is too long
+    }
+    return fitted, stats
+
+
 def sft_files(
     pairs_csv: str | Path,
     val_csv: str | Path,
@@ -83,21 +160,66 @@ def sft_files(
     out_train: str | Path,
     out_val: str | Path,
     tables: HintTables,
+    *,
+    base_dir: str | Path,
+    max_tokens: int,
+    out_stats: str | Path,
+    synthetic: dict[str, Any] | None = None,
 ) -> None:
-    """Chat records for training (train documents) and for the validation loss (val segments)."""
+    """Chat records for training (train documents, plus synthetic lexicon pairs when asked) and
+    for the validation loss (val segments); prompt token statistics of both."""
     variant = get_variant(prompt)
     pairs = _segments(pairs_csv)
     hints = hint_functions(variant, tables)
-    for segments, out in ((training_segments(pairs), out_train), (_segments(val_csv), out_val)):
+    count = token_counter(base_dir)
+    train = training_segments(pairs)
+    if synthetic:
+        from deep_past.synthetic import synthetic_segments
+
+        extra = synthetic_segments(train["source"], **synthetic)
+        log.info("synthetic lexicon pairs: %d", len(extra))
+        train = pd.concat([train, extra], ignore_index=True)
+    all_stats = {}
+    for name, segments, out in (("train", train, out_train), ("val", _segments(val_csv), out_val)):
         inputs = prompt_inputs(segments, variant, **hints)
+        inputs, all_stats[name] = fit_inputs(inputs, variant, count, max_tokens)
         write_jsonl(sft_records(segments, inputs, prompt), out)
-        log.info("%s: %d records", out, len(segments))
+        log.info("%s: %d records; %s", out, len(segments), all_stats[name])
+    write_json(all_stats, out_stats)
 
 
-def prompt_file(segments_csv: str | Path, prompt: str, out: str | Path, tables: HintTables) -> None:
-    """Chat prompts for every segment of a split (test, eval or val)."""
+def prompt_file(
+    segments_csv: str | Path,
+    prompt: str,
+    out: str | Path,
+    tables: HintTables,
+    *,
+    base_dir: str | Path,
+    max_tokens: int,
+    out_stats: str | Path,
+) -> None:
+    """Chat prompts for every segment of a split (test, eval or val), within the token budget,
+    and their token statistics."""
     variant = get_variant(prompt)
     segments = _segments(segments_csv)
     inputs = prompt_inputs(segments, variant, **hint_functions(variant, tables))
+    inputs, stats = fit_inputs(inputs, variant, token_counter(base_dir), max_tokens)
     write_jsonl(prediction_records(segments, inputs, prompt), out)
-    log.info("%s: %d prompts", out, len(segments))
+    write_json(stats, out_stats)
+    log.info("%s: %d prompts; %s", out, len(segments), stats)
+
+
+def synthetic_options(
+    settings: dict[str, Any], lexicon: str | Path | None, proper_nouns: str | Path | None
+) -> dict[str, Any] | None:
+    """Keyword arguments of ``synthetic_segments`` when the mix-in is on, else None."""
+    if not settings.get("enabled"):
+        return None
+    if not (lexicon and proper_nouns):
+        raise ValueError("synthetic lexicon pairs need the lexicon and proper-noun tables")
+    return {
+        "lexicon": lexicon,
+        "proper_nouns": proper_nouns,
+        "max_pairs": settings["max_pairs"],
+        "phrase_share": settings["phrase_share"],
+    }

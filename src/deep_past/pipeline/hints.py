@@ -29,14 +29,14 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
     """Callables that fill the prompt parts ``variant`` shows, built from ``tables``."""
     hints: dict[str, Callable[..., Any]] = {}
     if "lexicon" in variant.features and tables.lexicon:
-        from deep_past.lexicon import lexicon_hints
+        from deep_past.lexicon import index_lexicon, lexicon_hints
 
-        lexicon = _table(tables.lexicon)
+        lexicon = index_lexicon(_table(tables.lexicon))  # once, not per prompt
         hints["lexicon_hint"] = lambda src: lexicon_hints(src.split(), lexicon)
     if "names" in variant.features and tables.proper_nouns:
-        from deep_past.lexicon import name_hints
+        from deep_past.lexicon import index_names, name_hints
 
-        names = _table(tables.proper_nouns)
+        names = index_names(_table(tables.proper_nouns))
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
     if "shots" in variant.features and tables.memory:
         hints["shots"] = _shots(_table(tables.memory), variant.shots)

@@ -25,9 +25,33 @@ def _read(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def postprocess_file(raw_csv: str | Path, out_csv: str | Path) -> None:
+def postprocess_file(
+    raw_csv: str | Path,
+    out_csv: str | Path,
+    *,
+    proper_nouns_csv: str | Path | None = None,
+    segments_csv: str | Path | None = None,
+    min_similarity: float = 0.9,
+) -> None:
+    """Clean every generation; with a proper-noun table and the segments (sources), also respell
+    names the source names (``deep_past.lexicon.correct_names``, high-confidence matches only)."""
     raw = _read(raw_csv)
-    write_csv(pd.DataFrame({"id": raw["id"], "translation": raw["raw"].map(postprocess)}), out_csv)
+    translations = raw["raw"].map(postprocess)
+    if proper_nouns_csv and segments_csv:
+        from deep_past.lexicon import correct_names, index_names
+
+        names = index_names(_read(proper_nouns_csv))
+        source = dict(zip(*(_read(segments_csv)[c] for c in ("id", "source")), strict=True))
+        before = translations.copy()
+        translations = pd.Series(
+            [
+                correct_names(t, source[i], names, min_similarity) if i in source else t
+                for i, t in zip(raw["id"], translations, strict=True)
+            ],
+            index=raw.index,
+        )
+        log.info("name correction changed %d of %d", int((before != translations).sum()), len(raw))
+    write_csv(pd.DataFrame({"id": raw["id"], "translation": translations}), out_csv)
 
 
 def evaluate_file(

@@ -1,0 +1,8 @@
+from deep_past.logs import job
+
+with job(snakemake.log[0], snakemake.threads):
+    from deep_past.pretrain import pretrain_dir
+
+    i = snakemake.input
+    texts = i.get("published")
+    pretrain_dir(i.base, i.train, texts, snakemake.output.model, snakemake.params.settings)
