@@ -23,17 +23,28 @@ def kaggle_system():
 
 def kaggle_export_inputs(wildcards):
     system, parts = kaggle_system()
-    inputs = {"base": "results/base_model"}
+    inputs = {"base": base_model_dir()}
     if "checkpoint" in parts:
         run = run_path(parts["prompt"], parts["hparams"], parts["rank"], parts["seed"])
         inputs["run"] = f"results/runs/{run}/train"
     inputs.update(get_hint_inputs(SimpleNamespace(prompt=parts["prompt"])))
+    if kaggle_postprocess()["correct_names"]:
+        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
     if KAGGLE["export"]["quantize"] != "none":
         # The 4-bit cost is measured on the labelled eval set, else on validation.
         split = "eval" if config["eval_set"] else "val"
         inputs["quality_prompts"] = f"results/prompts/{parts['prompt']}/{split}.jsonl"
         inputs["quality_segments"] = f"results/data/segments/{split}.csv"
     return inputs
+
+
+def kaggle_postprocess():
+    """Name correction in postprocessing, as the postprocess rule does it for model systems."""
+    post = config.get("postprocess", {})
+    return {
+        "correct_names": bool(post.get("correct_names", False)),
+        "min_similarity": post.get("min_similarity", 0.9),
+    }
 
 
 def kaggle_prompts(wildcards):
@@ -53,7 +64,9 @@ def kaggle_benchmark():
 
 def kaggle_notebook_sources(wildcards):
     """The package files the notebook inlines: a code change re-renders it."""
-    features = PROMPTS[kaggle_system()[1]["prompt"]].features
+    features = set(PROMPTS[kaggle_system()[1]["prompt"]].features)
+    if kaggle_postprocess()["correct_names"]:
+        features.add("names")  # correct_names lives in deep_past.lexicon
     return [str(module_file(m)) for m in notebook_modules(features)]
 
 
@@ -72,6 +85,8 @@ def kaggle_settings(wildcards):
         "device": nb["device"],
         "dtype": nb["dtype"],
         "generation": config["generation"],
+        "prompt_max_tokens": config["data"]["prompt_max_tokens"],
+        "postprocess": kaggle_postprocess(),
     }
 
 

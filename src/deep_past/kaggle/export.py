@@ -138,6 +138,7 @@ def export_model(
 
     from deep_past.io import write_json
     from deep_past.kaggle.download import file_records
+    from deep_past.pipeline.models import MANIFEST as BASE_MANIFEST
     from deep_past.preprocess import PREPROCESS_VERSION
 
     if quantize not in QUANTIZE:
@@ -159,6 +160,9 @@ def export_model(
         )
     if adapter is not None and not merge:
         shutil.copytree(adapter, out / ADAPTER_DIR)
+    # The export is a base-model directory like results/base_model: the pipeline's steps that
+    # take a base_dir (the prompts' token counter) accept it as it is.
+    write_json({"model": "export", "path": "."}, out / BASE_MANIFEST)
     for name, path in (tables or {}).items():
         (out / TABLES_DIR).mkdir(exist_ok=True)
         shutil.copy2(path, out / TABLES_DIR / f"{name}.csv")

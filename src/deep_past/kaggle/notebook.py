@@ -28,6 +28,7 @@ ROOT_MODULES = (
     "deep_past.pipeline.data",  # preprocess_test_file
     "deep_past.pipeline.datasets",  # prompt_file
     "deep_past.pipeline.scoring",  # postprocess_file, submission_file
+    "deep_past.pipeline.models",  # base_model_path, used by the prompts' token counter
     "deep_past.generate",
     "deep_past.modeling",
 )
@@ -180,7 +181,9 @@ def build_notebook(
     if budget is not None:
         check_budget(budget)
     manifest = read_json(Path(export_dir) / "manifest.json")
-    features = sorted(get_variant(settings["prompt"]).features)
+    features = set(get_variant(settings["prompt"]).features)
+    if settings.get("postprocess", {}).get("correct_names"):
+        features.add("names")  # name correction lives in deep_past.lexicon
     modules = notebook_modules(features)
     sources = module_sources(modules)
     context = {
