@@ -21,7 +21,9 @@ from conftest import ROOT, RUN, TARGET, snakemake, workflow_copy
 SECRET = "dp-test-secret-4f1c9a"
 
 
-def cloud(wf: Path, ssh_config: Path, remote: Path, *args: str) -> subprocess.CompletedProcess:
+def cloud(
+    wf: Path, ssh_config: Path, remote: Path, *args: str, quiet: bool = False
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "deep_past.cloud", "--host", "gpubox", "--root", str(wf)]
     cmd += ["--ssh-config", str(ssh_config), "--remote-dir", str(remote), "--session", "dp-test"]
     done = subprocess.run(
@@ -31,7 +33,8 @@ def cloud(wf: Path, ssh_config: Path, remote: Path, *args: str) -> subprocess.Co
         timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
-    print(f"$ deep-past-cloud {' '.join(args)}\n{done.stdout}{done.stderr}", end="")
+    if not quiet:
+        print(f"$ deep-past-cloud {' '.join(args)}\n{done.stdout}{done.stderr}", end="")
     assert SECRET not in done.stdout + done.stderr
     return done
 
@@ -56,10 +59,11 @@ def test_gpu_rules_over_ssh(local_run: Path, tmp_path: Path) -> None:
             ok(wf, ssh_config, remote, "setup", "--venv", venv, "--cpu-ok")
             ok(wf, ssh_config, remote, "run", "--gpu-only", TARGET, "--cores", "2")
             for _ in range(900):
-                now = cloud(wf, ssh_config, remote, "status")
+                now = cloud(wf, ssh_config, remote, "status", quiet=True)
                 if not now.stdout.startswith("run: running"):
                     break
                 time.sleep(5)
+            print(f"$ deep-past-cloud status   (polled every 5 s)\n{now.stdout}", end="")
             if not now.stdout.startswith("run: exit 0"):
                 cloud(wf, ssh_config, remote, "logs", "-n", "200")
             assert now.stdout.startswith("run: exit 0")
