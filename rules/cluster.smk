@@ -1,7 +1,7 @@
 # Where jobs run under a cluster executor (profiles/cloud-gpu): the GPU rules go to the cluster;
 # every other rule stays on this machine unless config cluster.cpu_rules is "slurm".
 # A new rule that needs a GPU goes in this list (and gets `gpu` in its resources).
-GPU_RULES = ["train", "predict", "predict_zeroshot", "predict_samples"]
+GPU_RULES = ["train", "predict", "predict_zeroshot", "predict_samples", "pretrain"]
 
 
 def keep_cpu_rules_local():
