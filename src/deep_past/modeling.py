@@ -279,12 +279,14 @@ def load_model_and_tokenizer(
     device = choose_device(device or "auto", quantization)
     torch_dtype = _torch_dtype(dtype, device)
     quant = quantization_config(quantization, device)
+    # An explicit quantization_config=None would override a saved 4-bit checkpoint's own config.
+    extra = {"quantization_config": quant} if quant is not None else {}
     model = AutoModelForCausalLM.from_pretrained(
         str(name_or_path),
         # Unquantized parts (norms, embeddings) must match the fp32 compute dtype of CPU NF4.
         dtype=torch.float32 if quant is not None and device == "cpu" else torch_dtype,
-        quantization_config=quant,
         attn_implementation=_attention(attn_implementation, device),
+        **extra,
         # Load straight onto the device: no second full copy in CPU memory for a 1.7B model.
         device_map={"": device},
     )
