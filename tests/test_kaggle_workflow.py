@@ -225,3 +225,64 @@ def test_nf4_export_loads_and_records_its_quality_cost(kaggle_run, tmp_path):
     quality = manifest["quality"]
     assert quality["nf4"]["n"] == quality["full"]["n"] > 0
     assert quality["geomean_delta"] == quality["nf4"]["geomean"] - quality["full"]["geomean"]
+
+
+# Ensemble and memory submissions: the first run's workflow copied (mtimes kept, so only the
+# memory, MBR, submission and Kaggle jobs run again) with the submission switched.
+PAIR = {"members": ["*/last", "memory"], "samples": 0, "temperature": 0.7, "utility": "chrf"}
+SUBMISSIONS = {
+    "mbr": {"mbr": {"pair": {**PAIR, "weights": {"memory": 0.5}}}, "submission": "mbr/pair"},
+    "memory": {"submission": "memory"},
+}
+
+
+@pytest.fixture(scope="session", params=sorted(SUBMISSIONS))
+def kaggle_variant(request, kaggle_run, tmp_path_factory):
+    base = tmp_path_factory.mktemp(f"kaggle_{request.param}")
+    wf = base / "wf"
+    shutil.copytree(kaggle_run["wf"], wf, symlinks=True)
+    overlays = []
+    for name, value in (("fast", FAST), ("variant", SUBMISSIONS[request.param])):
+        overlays.append(base / f"{name}.yaml")
+        overlays[-1].write_text(yaml.safe_dump(value))
+    done = snakemake(
+        wf,
+        "-c2",
+        "results/submission.csv",
+        "results/kaggle/notebook.ipynb",
+        "--configfile",
+        *map(str, overlays),
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    inputs, working = base / "input", base / "working"
+    shutil.copytree(ROOT / "resources" / "demo", inputs / COMPETITION)
+    shutil.copytree(wf / "results" / "kaggle" / "dataset", inputs / "deep-past-model")
+    working.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DEEP_PAST_KAGGLE_INPUT", str(inputs))
+        mp.setenv("DEEP_PAST_KAGGLE_WORKING", str(working))
+        _execute(wf / "results" / "kaggle" / "notebook.ipynb", working)
+    return {"name": request.param, "wf": wf, "working": working, "log": done.stderr}
+
+
+def test_notebook_reproduces_an_ensemble_or_memory_submission(kaggle_variant):
+    wf = kaggle_variant["wf"]
+    ours = kaggle_variant["working"] / "submission.csv"
+    assert ours.read_bytes() == (wf / "results" / "submission.csv").read_bytes()
+    assert "rule train:" not in kaggle_variant["log"]  # the copy reused the first run's models
+    manifest = json.loads((wf / "results/export/model/manifest.json").read_text())
+    members = [m["system"] for m in manifest["members"]]
+    budget = json.loads((wf / "results/kaggle/time_budget.json").read_text())
+    if kaggle_variant["name"] == "memory":
+        assert members == ["memory"] and "model.safetensors" not in manifest["files"]
+        assert budget["members"] == {} and budget["fits"]
+    else:
+        # One base model and the run's adapter beside it, not merged; MBR over both members.
+        assert members == [SYSTEM, "memory"] and manifest["merged"] is False
+        adapter = manifest["members"][0]["adapter"]
+        assert f"{adapter}/adapter_model.safetensors" in manifest["files"]
+        assert "model.safetensors" in manifest["files"] and "tables/memory.csv" in manifest["files"]
+        assert list(budget["members"]) == [SYSTEM] and budget["estimate"]["hours"] > 0
+        selected = wf / "results/predictions/mbr/pair/test.raw.csv"
+        assert selected.is_file()

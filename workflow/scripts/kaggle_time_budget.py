@@ -1,14 +1,22 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.kaggle.budget import time_budget
+    from deep_past.kaggle.budget import members_budget, time_budget
 
-    i, p = snakemake.input, snakemake.params
-    time_budget(
-        model_dir=i.base,
-        segments_csv=i.segments,
-        prompts_jsonl=i.prompts,
-        raw_csv=i.raw,
-        out_json=snakemake.output.budget,
-        **p.budget,
-    )
+    i, p = snakemake.input, dict(snakemake.params.budget)
+    members, single = p.pop("members"), p.pop("single")
+    limits = {k: p[k] for k in ("limit_hours", "margin")}
+    parts = {}
+    for m in members:  # every generating member of the notebook, one after the other
+        parts[m["name"]] = time_budget(
+            model_dir=i.base,
+            segments_csv=i.segments,
+            prompts_jsonl=m["prompts"],
+            raw_csv=m["raw"],
+            benchmark_tsv=m["benchmark_tsv"],
+            generation=m["generation"],
+            out_json=snakemake.output.budget if single else None,
+            **p,
+        )
+    if not single:
+        members_budget(parts, out_json=snakemake.output.budget, **limits)

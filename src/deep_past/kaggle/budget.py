@@ -160,6 +160,8 @@ def estimate_run(
         reverse=True,
     )
     size, beams = generation["batch_size"], generation.get("num_beams", 1)
+    if generation.get("do_sample"):  # every sampled sequence is a row of the batch
+        beams *= generation.get("num_return_sequences", 1)
     n_matmul = shape.matmul_params()
     weights = shape.parameters() * assume.bytes_per_param
     flops = hardware.flops * assume.eff_flops
@@ -287,6 +289,44 @@ def time_budget(
     return result
 
 
+def members_budget(
+    members: Mapping[str, Mapping[str, Any]],
+    *,
+    limit_hours: float = KAGGLE_LIMIT_HOURS,
+    margin: float = 0.2,
+    out_json: str | Path | None = None,
+) -> dict[str, Any]:
+    """The Kaggle run of an ensemble: its members' generations one after the other, so their
+    estimates (each a ``time_budget`` result, model loading included) add up. No member (the
+    translation memory alone) generates nothing: CPU work only, counted as zero."""
+    parts = list(members.values())
+    keys = ("seconds", "prefill_s", "decode_s", "overhead_s", "batches")
+    total = {k: sum(p["estimate"][k] for p in parts) for k in keys}
+    steps = sum(p["estimate"]["mean_steps_per_batch"] * p["estimate"]["batches"] for p in parts)
+    total.update(
+        hours=total["seconds"] / 3600,
+        mean_steps_per_batch=steps / total["batches"] if total["batches"] else 0.0,
+    )
+    allowed = limit_hours * (1 - margin)
+    result = {
+        "members": {name: dict(p) for name, p in members.items()},
+        "model": ", ".join(sorted({p["model"] for p in parts})) or "none",
+        "hardware": parts[0]["hardware"] if parts else {"name": "cpu"},
+        "n_sentences": parts[0]["n_sentences"] if parts else 0,
+        "estimate": total,
+        "limit_hours": limit_hours,
+        "margin": margin,
+        "allowed_hours": allowed,
+        "fits": total["hours"] <= allowed,
+    }
+    log.info("time budget:\n%s", summary(result))
+    if out_json is not None:
+        from deep_past.io import write_json
+
+        write_json(result, out_json)
+    return result
+
+
 class BudgetExceeded(RuntimeError):
     """The estimated Kaggle run does not fit the time limit with its margin."""
 
@@ -304,6 +344,14 @@ def check_budget(budget: Mapping[str, Any]) -> None:
 
 
 def summary(budget: Mapping[str, Any]) -> str:
+    if "members" in budget:  # an ensemble: each member's generation, then the sum
+        e = budget["estimate"]
+        lines = [f"[{name}]\n{summary(part)}" for name, part in budget["members"].items()]
+        lines.append(
+            f"all {len(budget['members'])} generating members: {e['hours']:.2f} h; allowed "
+            f"{budget['allowed_hours']:.2f} h -> {'fits' if budget['fits'] else 'DOES NOT FIT'}"
+        )
+        return "\n".join(lines)
     e, m = budget["estimate"], budget["measured"]
     lines = [
         f"model {budget['model']} ({budget['parameters'] / 1e9:.3f} B parameters) on "

@@ -5,6 +5,12 @@ base model (``merge_and_unload``) or kept beside it, optionally saved 4-bit (NF4
 ``adapter/`` when not merged, ``tables/`` (hint tables the prompt variant needs) and
 ``manifest.json``: pipeline config, preprocessing version, source run and checkpoint, and the
 sha256 and size of every file.
+
+An ensemble (``mbr/NAME``) or the translation memory is exported member by member
+(``export_members``): the base model once, each member run's LoRA adapter under
+``adapters/<system with / as -->/`` (never merged: N merged copies would multiply the dataset by
+the member count, adapters are a few MB each), the hint tables of every member's prompt, and for
+the memory ``tables/memory.csv`` (``results/data/pairs.csv``). The manifest lists the members.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import argparse
 import logging
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 ADAPTER_DIR = "adapter"
+ADAPTERS_DIR = "adapters"  # one per member run of an ensemble export
 TABLES_DIR = "tables"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 QUANTIZE = ("none", "nf4")
@@ -137,9 +144,7 @@ def export_model(
     from transformers import AutoTokenizer
 
     from deep_past.io import write_json
-    from deep_past.kaggle.download import file_records
     from deep_past.pipeline.models import MANIFEST as BASE_MANIFEST
-    from deep_past.preprocess import PREPROCESS_VERSION
 
     if quantize not in QUANTIZE:
         raise ValueError(f"unknown quantize {quantize!r}: use one of {QUANTIZE}")
@@ -163,24 +168,42 @@ def export_model(
     # The export is a base-model directory like results/base_model: the pipeline's steps that
     # take a base_dir (the prompts' token counter) accept it as it is.
     write_json({"model": "export", "path": "."}, out / BASE_MANIFEST)
+    return _finish(
+        out,
+        tables,
+        {
+            "merged": adapter is not None and merge,
+            "adapter": ADAPTER_DIR if adapter is not None and not merge else None,
+            "dtype": str(getattr(model, "dtype", dtype)).removeprefix("torch."),
+            "quantize": quantize,
+            "source": {
+                "base_model": base_model,
+                "adapter": str(adapter) if adapter else None,
+                **dict(source or {}),
+            },
+            "pipeline_config": dict(pipeline_config or {}),
+            "quality": quality,
+        },
+    )
+
+
+def _finish(
+    out: Path, tables: Mapping[str, str | Path] | None, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Copy the tables, then write the manifest (sha256 and size of every file)."""
+    from deep_past.io import write_json
+    from deep_past.kaggle.download import file_records
+    from deep_past.preprocess import PREPROCESS_VERSION
+
     for name, path in (tables or {}).items():
         (out / TABLES_DIR).mkdir(exist_ok=True)
         shutil.copy2(path, out / TABLES_DIR / f"{name}.csv")
     files = file_records(out, exclude=(MANIFEST,))
     manifest = {
         "format": 1,
-        "merged": adapter is not None and merge,
-        "adapter": ADAPTER_DIR if adapter is not None and not merge else None,
-        "dtype": str(getattr(model, "dtype", dtype)).removeprefix("torch."),
-        "quantize": quantize,
         "preprocess_version": PREPROCESS_VERSION,
-        "source": {
-            "base_model": base_model,
-            "adapter": str(adapter) if adapter else None,
-            **dict(source or {}),
-        },
-        "pipeline_config": dict(pipeline_config or {}),
-        "quality": quality,
+        "members": None,
+        **fields,
         "files": files,
         "total_size": sum(f["size"] for f in files.values()),
     }
@@ -230,6 +253,92 @@ def export_system(
         source={"system": system, "run_dir": str(run_dir) if run_dir else None, **parts},
         quality_set=quality_set,
     )
+
+
+def adapter_dir(system: str) -> str:
+    """Where an ensemble export keeps a member run's adapter (relative to the export)."""
+    return f"{ADAPTERS_DIR}/{system.replace('/', '--')}"
+
+
+def export_members(
+    base_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    system: str,
+    members: Sequence[str],
+    run_dirs: Mapping[str, str | Path] | None = None,
+    dtype: str = "auto",
+    quantize: str = "none",
+    tables: Mapping[str, str | Path] | None = None,
+    pipeline_config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Export the members of the submission ``system`` (``mbr/NAME`` or ``memory``).
+
+    ``members`` are the ensemble's member systems (grid runs, ``zeroshot/PROMPT``, ``memory``);
+    ``run_dirs`` maps each grid member to its run's ``train/`` directory. The base model is saved
+    once (optionally NF4) when any member is a model; each grid member's adapter goes to
+    ``adapter_dir(member)``. A memory-only export holds only its tables and the manifest.
+    """
+    from deep_past.pipeline.models import base_model_path
+    from deep_past.train import resolve_checkpoint
+
+    listed = []
+    adapters = {}
+    for member in dict.fromkeys(members):
+        parts = {} if member == "memory" else parse_system(member)
+        if parts is None:
+            raise ValueError(f"member {member!r} is not a grid run, zeroshot/PROMPT or memory")
+        entry: dict[str, Any] = {
+            "system": member,
+            "kind": "memory" if member == "memory" else "model",
+        }
+        if "checkpoint" in parts:
+            if not run_dirs or member not in run_dirs:
+                raise ValueError(f"member {member!r} needs its run directory")
+            adapters[member] = resolve_checkpoint(run_dirs[member], parts["checkpoint"])
+            entry.update(adapter=adapter_dir(member), run_dir=str(run_dirs[member]))
+        else:
+            entry["adapter"] = None
+        listed.append({**entry, **parts})
+    if any(m["kind"] == "model" for m in listed):
+        # The base model alone, with its tables and manifest; the adapters join it below.
+        export_model(base_model_path(base_dir), out_dir, dtype=dtype, quantize=quantize)
+    else:
+        if Path(out_dir).exists():
+            shutil.rmtree(out_dir)
+        Path(out_dir).mkdir(parents=True)
+    out = Path(out_dir)
+    base_manifest = _read_manifest(out)
+    for member, adapter in adapters.items():
+        shutil.copytree(adapter, out / adapter_dir(member))
+    return _finish(
+        out,
+        tables,
+        {
+            "merged": False,
+            "adapter": None,
+            "dtype": base_manifest.get("dtype"),
+            "quantize": quantize if base_manifest else "none",
+            "source": {
+                "system": system,
+                "base_model": base_model_path(base_dir) if base_manifest else None,
+            },
+            "members": listed,
+            "pipeline_config": dict(pipeline_config or {}),
+            "quality": None,
+        },
+    )
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    path = out / MANIFEST
+    if not path.is_file():
+        return {}
+    from deep_past.io import read_json
+
+    manifest = read_json(path)
+    path.unlink()
+    return manifest
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -37,8 +37,11 @@ FEATURE_MODULES = {
     "lexicon": ("deep_past.lexicon",),
     "names": ("deep_past.lexicon",),
     "shots": ("deep_past.memory",),
+    # The translation memory as a system (a member, or the submission itself).
+    "memory": ("deep_past.pipeline.ensembles", "deep_past.memory"),
 }
-ENSEMBLE_MODULES = ("deep_past.mbr", "deep_past.metrics")
+# MBR over the members' candidates (deep_past.pipeline.ensembles.mbr_file).
+ENSEMBLE_MODULES = ("deep_past.pipeline.ensembles", "deep_past.mbr", "deep_past.metrics")
 
 
 def module_file(module: str, src_root: Path = SRC_ROOT) -> Path | None:
@@ -181,16 +184,21 @@ def build_notebook(
     if budget is not None:
         check_budget(budget)
     manifest = read_json(Path(export_dir) / "manifest.json")
-    features = set(get_variant(settings["prompt"]).features)
-    if settings.get("postprocess", {}).get("correct_names"):
+    members = settings["members"]
+    models = [m for m in members if m["kind"] == "model"]
+    features = {f for m in models for f in get_variant(m["prompt"]).features}
+    if models and settings.get("postprocess", {}).get("correct_names"):
         features.add("names")  # name correction lives in deep_past.lexicon
-    modules = notebook_modules(features)
+    if any(m["kind"] == "memory" for m in members):
+        features.add("memory")
+    modules = notebook_modules(features, ensemble=settings["mbr"] is not None)
     sources = module_sources(modules)
     context = {
         "settings": settings,
         "settings_code": python_literal("SETTINGS", settings),
         "modules_code": python_literal("INLINED", sources),
         "modules": modules,
+        "members": [m["name"] for m in members],
         "manifest": {
             k: manifest[k]
             for k in ("source", "preprocess_version", "merged", "dtype", "quantize", "total_size")
@@ -198,7 +206,7 @@ def build_notebook(
         "budget_summary": summary(budget) if budget is not None else "not estimated",
     }
     write_text(render_notebook(template, context), out)
-    log.info("notebook %s: %d inlined modules, prompt %s", out, len(modules), settings["prompt"])
+    log.info("notebook %s: %d inlined modules, members %s", out, len(modules), context["members"])
     return Path(out)
 
 
