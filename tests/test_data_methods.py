@@ -239,3 +239,23 @@ def test_source_alone_over_budget_comes_back_whole():
     item = PromptInput("a b c d e f g h")
     fitted, n, cut = fit_to_budget("plain", item, words, 1)
     assert fitted.source == item.source and not cut and n > 1
+
+
+def test_sentence_rows_read_as_strings_align_like_numbers():
+    """read_table gives strings: sentence order must still be numeric ("10" after "9")."""
+    from deep_past.align import sentence_file_units
+
+    tokens = [f"w{i}" for i in range(12)]
+    translation = " ".join(f"Sentence number {i} is here." for i in range(11))
+    rows = pd.DataFrame(
+        {
+            "sentence_obj_in_text": [str(i) for i in range(11)],
+            "translation": [f"Sentence number {i} is here." for i in range(11)],
+            "first_word_number": [str(i + 1) for i in range(11)],
+            "first_word_spelling": [f"w{i}" for i in range(11)],
+        }
+    ).sort_values("sentence_obj_in_text")  # text order: 0, 1, 10, 2, ...
+    result = sentence_file_units(tokens, translation, rows)
+    assert not isinstance(result, str), result
+    units, allowed, _ = result
+    assert units[10] == "Sentence number 10 is here." and allowed[-1] == (10, 10)

@@ -444,7 +444,9 @@ def sentence_file_units(
     check fails: marked words must be inside the document and strictly increasing, and the
     OARE translations must cover the document's translation group by group.
     """
-    rows = rows.sort_values("sentence_obj_in_text", kind="stable")
+    # Numeric order: read_table gives strings, and "10" < "2" as text.
+    order = pd.to_numeric(rows["sentence_obj_in_text"], errors="coerce")
+    rows = rows.iloc[np.argsort(order.to_numpy(dtype=float), kind="stable")]
     oare = [str(t) if isinstance(t, str) else "" for t in rows["translation"]]
     if any(not t.strip() for t in oare):
         return "empty OARE translation"
