@@ -28,6 +28,7 @@ include: "rules/ensemble.smk"
 include: "rules/evaluate.smk"
 include: "rules/submission.smk"
 include: "rules/kaggle.smk"
+include: "rules/cluster.smk"
 
 
 rule all:

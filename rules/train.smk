@@ -1,9 +1,6 @@
 # The base model, and one LoRA/QLoRA run per (prompt, hparams, rank, seed).
 
 
-include: "cluster.smk"
-
-
 rule base_model:
     input:
         train="results/data/train.csv",

@@ -1,4 +1,3 @@
-# ruff: noqa: F821 - `snakemake` is injected by the script directive
 from deep_past.logs import job
 
 with job(snakemake.log[0], snakemake.threads):
