@@ -197,8 +197,10 @@ def measure_predictions(
 ) -> dict[str, Any]:
     """Sequences, new tokens and wall time of a finished predict job (wall time from its
     benchmark, which includes loading the model)."""
-    with open(raw_csv, encoding="utf-8", newline="") as fh:
-        raw = [row["raw"] for row in csv.DictReader(fh)]
+    import pandas as pd
+
+    # As the pipeline reads it (sampled text can hold what the csv module splits differently).
+    raw = pd.read_csv(raw_csv, dtype=str, keep_default_na=False)["raw"].tolist()
     out: dict[str, Any] = {"sequences": len(raw)}
     if tokenizer is not None:
         ids = tokenizer(raw, add_special_tokens=False)["input_ids"]
