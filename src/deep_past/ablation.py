@@ -65,6 +65,9 @@ def ablation_table(
     table = pd.DataFrame(rows).reindex(columns=columns)
     blank = [c for c in columns if c not in SCORES]  # missing coordinates are blank, not NaN
     table[blank] = table[blank].astype(object).where(table[blank].notna(), "")
+    table["prompt_tokens_max"] = table["prompt_tokens_max"].map(
+        lambda v: int(v) if isinstance(v, float) else v  # 317, not 317.0
+    )
     for key, value in (setup or {}).items():
         table[key] = str(value)
     return table.sort_values(["split", "geomean"], ascending=[True, False], ignore_index=True)
