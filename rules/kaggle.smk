@@ -59,7 +59,7 @@ rule kaggle_upload:
 
 rule kaggle_time_budget:
     input:
-        base="results/base_model",
+        base=base_model_dir(),
         segments="results/data/segments/test.csv",
         prompts=kaggle_prompts,
         raw=kaggle_raw,
