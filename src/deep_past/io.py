@@ -80,6 +80,11 @@ def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
     return frame
 
 
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """A CSV the pipeline wrote itself: every column as text, empty cells as ''."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
 def check_table(frame: pd.DataFrame, spec: TableSpec, path: str | Path) -> None:
     """Check columns, ids and required text of an already-read table."""
     missing = [c for c in spec.required if c not in frame.columns]

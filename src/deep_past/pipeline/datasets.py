@@ -20,7 +20,15 @@ from deep_past.dataset import (
     training_segments,
     validation_segments,
 )
-from deep_past.io import SENTENCES, TRAIN, atomic_path, read_table, write_csv, write_json
+from deep_past.io import (
+    SENTENCES,
+    TRAIN,
+    atomic_path,
+    read_frame,
+    read_table,
+    write_csv,
+    write_json,
+)
 from deep_past.pipeline.hints import HintTables, hint_functions
 from deep_past.prompts import Messages, PromptInput, PromptVariant, fit_to_budget, get_variant
 
@@ -108,10 +116,6 @@ def read_jsonl(path: str | Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _segments(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
 def token_counter(base_dir: str | Path) -> Callable[[Messages], int]:
     """Tokens of a chat prompt as the base model's tokenizer renders it for generation."""
     from transformers import AutoTokenizer
@@ -169,7 +173,7 @@ def sft_files(
     """Chat records for training (train documents, plus synthetic lexicon pairs when asked) and
     for the validation loss (val segments); prompt token statistics of both."""
     variant = get_variant(prompt)
-    pairs = _segments(pairs_csv)
+    pairs = read_frame(pairs_csv)
     hints = hint_functions(variant, tables)
     count = token_counter(base_dir)
     train = training_segments(pairs)
@@ -180,7 +184,7 @@ def sft_files(
         log.info("synthetic lexicon pairs: %d", len(extra))
         train = pd.concat([train, extra], ignore_index=True)
     all_stats = {}
-    for name, segments, out in (("train", train, out_train), ("val", _segments(val_csv), out_val)):
+    for name, segments, out in (("train", train, out_train), ("val", read_frame(val_csv), out_val)):
         inputs = prompt_inputs(segments, variant, **hints)
         inputs, all_stats[name] = fit_inputs(inputs, variant, count, max_tokens)
         write_jsonl(sft_records(segments, inputs, prompt), out)
@@ -201,7 +205,7 @@ def prompt_file(
     """Chat prompts for every segment of a split (test, eval or val), within the token budget,
     and their token statistics."""
     variant = get_variant(prompt)
-    segments = _segments(segments_csv)
+    segments = read_frame(segments_csv)
     inputs = prompt_inputs(segments, variant, **hint_functions(variant, tables))
     inputs, stats = fit_inputs(inputs, variant, token_counter(base_dir), max_tokens)
     write_jsonl(prediction_records(segments, inputs, prompt), out)

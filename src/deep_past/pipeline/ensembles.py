@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from deep_past.io import write_csv
+from deep_past.io import read_frame, write_csv
 
 log = logging.getLogger(__name__)
-
-
-def _read(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def memory_file(pairs_csv: str | Path, segments_csv: str | Path, out_raw: str | Path) -> None:
@@ -23,8 +19,8 @@ def memory_file(pairs_csv: str | Path, segments_csv: str | Path, out_raw: str | 
     holds only training documents; for test-shaped sets it holds every document."""
     from deep_past.memory import TranslationMemory
 
-    pairs = _read(pairs_csv)
-    segments = _read(segments_csv)
+    pairs = read_frame(pairs_csv)
+    segments = read_frame(segments_csv)
     if segments["id"].str.contains(":").all():  # validation ids are "<oare_id>:<position>"
         pairs = pairs[pairs["split"] == "train"]
     memory = TranslationMemory.from_pairs(pairs)
@@ -56,7 +52,7 @@ def mbr_file(
     from deep_past.mbr import mbr_select
 
     frames = [
-        _read(path)[["id", "translation"]].assign(member=member)
+        read_frame(path)[["id", "translation"]].assign(member=member)
         for path, member in zip(candidate_files, members, strict=True)
     ]
     candidates = pd.concat(frames, ignore_index=True)

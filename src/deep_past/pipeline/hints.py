@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from deep_past.io import read_frame
 from deep_past.prompts import PromptVariant
 
 
@@ -21,25 +22,21 @@ class HintTables:
     memory: str | Path | None = None  # pairs.csv: retrieval source for few-shot examples
 
 
-def _table(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
 def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]:
     """Callables that fill the prompt parts ``variant`` shows, built from ``tables``."""
     hints: dict[str, Callable[..., Any]] = {}
     if "lexicon" in variant.features and tables.lexicon:
         from deep_past.lexicon import index_lexicon, lexicon_hints
 
-        lexicon = index_lexicon(_table(tables.lexicon))  # once, not per prompt
+        lexicon = index_lexicon(read_frame(tables.lexicon))  # once, not per prompt
         hints["lexicon_hint"] = lambda src: lexicon_hints(src.split(), lexicon)
     if "names" in variant.features and tables.proper_nouns:
         from deep_past.lexicon import index_names, name_hints
 
-        names = index_names(_table(tables.proper_nouns))
+        names = index_names(read_frame(tables.proper_nouns))
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
     if "shots" in variant.features and tables.memory:
-        hints["shots"] = _shots(_table(tables.memory), variant.shots)
+        hints["shots"] = _shots(read_frame(tables.memory), variant.shots)
     return hints
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from deep_past.io import (
     SAMPLE_SUBMISSION,
     atomic_path,
+    read_frame,
     read_table,
     write_csv,
     write_json,
@@ -19,10 +20,6 @@ from deep_past.submission import build_submission, submission_problems
 from deep_past.text.postprocess import postprocess
 
 log = logging.getLogger(__name__)
-
-
-def _read(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def postprocess_file(
@@ -35,13 +32,13 @@ def postprocess_file(
 ) -> None:
     """Clean every generation; with a proper-noun table and the segments (sources), also respell
     names the source names (``deep_past.lexicon.correct_names``, high-confidence matches only)."""
-    raw = _read(raw_csv)
+    raw = read_frame(raw_csv)
     translations = raw["raw"].map(postprocess)
     if proper_nouns_csv and segments_csv:
         from deep_past.lexicon import correct_names, index_names
 
-        names = index_names(_read(proper_nouns_csv))
-        source = dict(zip(*(_read(segments_csv)[c] for c in ("id", "source")), strict=True))
+        names = index_names(read_frame(proper_nouns_csv))
+        source = dict(zip(*(read_frame(segments_csv)[c] for c in ("id", "source")), strict=True))
         before = translations.copy()
         translations = pd.Series(
             [
@@ -58,8 +55,8 @@ def evaluate_file(
     predictions_csv: str | Path, segments_csv: str | Path, out_json: str | Path
 ) -> None:
     """Competition metric of predictions against the segments' references, matched by id."""
-    pred = dict(zip(*(_read(predictions_csv)[c] for c in ("id", "translation")), strict=True))
-    segments = _read(segments_csv)
+    pred = dict(zip(*(read_frame(predictions_csv)[c] for c in ("id", "translation")), strict=True))
+    segments = read_frame(segments_csv)
     missing = [i for i in segments["id"] if i not in pred]
     if missing:
         raise ValueError(f"{predictions_csv}: no prediction for ids {missing[:5]}")
@@ -73,7 +70,7 @@ def submission_file(
 ) -> None:
     """The chosen predictions in the sample's id order; refuses to write an invalid file."""
     sample = read_table(sample_csv, SAMPLE_SUBMISSION)
-    submission = build_submission(_read(predictions_csv), sample)
+    submission = build_submission(read_frame(predictions_csv), sample)
     with atomic_path(out_csv) as tmp:
         submission.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
         problems = submission_problems(tmp, sample_csv)
