@@ -1,3 +1,5 @@
+import os
+
 import pandas as pd
 import pytest
 
@@ -79,3 +81,13 @@ def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_csv(pd.DataFrame({"a": [1]}), out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    out = tmp_path / "out.csv"
+    umask = os.umask(0o022)
+    try:
+        write_csv(pd.DataFrame({"a": [1]}), out)
+    finally:
+        os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o644
