@@ -295,6 +295,39 @@ def _span_scores(
     return out
 
 
+def monotone_viterbi(
+    span_scores: Sequence[np.ndarray], allowed: Sequence[tuple[int, int]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best scores and back-pointers of cutting positions 0..T into one span per unit, in order.
+
+    ``span_scores[k][a, b]`` scores span [a, b) for unit k; ``allowed[k-1] = (lo, hi)`` restricts
+    boundary b_k. ``best[k, b]``: best total of units 0..k-1 ending at b.
+    """
+    n, size = len(span_scores), span_scores[0].shape[0] if len(span_scores) else 1
+    best = np.full((n + 1, size), -np.inf)
+    back = np.zeros((n + 1, size), dtype=np.int64)
+    best[0, 0] = 0.0
+    for k in range(1, n + 1):
+        total = best[k - 1][:, None] + span_scores[k - 1]
+        back[k] = np.argmax(total, axis=0)
+        best[k] = total[back[k], np.arange(size)]
+        if allowed is not None and k < n:
+            lo, hi = allowed[k - 1]
+            mask = np.ones(size, dtype=bool)
+            mask[max(lo, 0) : min(hi, size - 1) + 1] = False
+            best[k][mask] = -np.inf
+    return best, back
+
+
+def trace_back(back: np.ndarray, n_units: int, end: int) -> list[int]:
+    """Boundaries [0, b_1, ..., end] of the best path through ``n_units`` units."""
+    bounds = [end]
+    for k in range(n_units, 0, -1):
+        bounds.append(int(back[k, bounds[-1]]))
+    bounds.reverse()
+    return bounds
+
+
 def dp_cuts(
     model: AlignmentModel,
     tokens: list[str],
@@ -310,18 +343,7 @@ def dp_cuts(
     """
     n_tok, n = len(tokens), len(units)
     scores = _span_scores(model, tokens, units)
-    best = np.full((n + 1, n_tok + 1), -np.inf)
-    back = np.zeros((n + 1, n_tok + 1), dtype=np.int64)
-    best[0, 0] = 0.0
-    for k in range(1, n + 1):
-        total = best[k - 1][:, None] + scores[k - 1]
-        back[k] = np.argmax(total, axis=0)
-        best[k] = total[back[k], np.arange(n_tok + 1)]
-        if allowed is not None and k < n:
-            lo, hi = allowed[k - 1]
-            mask = np.ones(n_tok + 1, dtype=bool)
-            mask[max(lo, 0) : min(hi, n_tok) + 1] = False
-            best[k][mask] = -np.inf
+    best, back = monotone_viterbi(scores, allowed)
     end_k = n
     if truncated:
         # Dropping a unit costs as much as a poorly explained word per English word.
@@ -330,10 +352,7 @@ def dp_cuts(
         ends = np.array([best[k, n_tok] + tail_cost[k] for k in range(n + 1)])
         ends[0] = -np.inf
         end_k = int(np.argmax(ends))
-    bounds = [n_tok]
-    for k in range(end_k, 0, -1):
-        bounds.append(int(back[k, bounds[-1]]))
-    bounds.reverse()
+    bounds = trace_back(back, end_k, n_tok)
     unit_scores = [float(scores[k][bounds[k], bounds[k + 1]]) for k in range(end_k)]
     return bounds, end_k, unit_scores
 
@@ -381,19 +400,10 @@ def match_translation_groups(
         for a in range(k, m - (n - k) + 1):  # leave room for the other sentences
             for b in range(a + 1, m - (n - k - 1) + 1):
                 sim[k, a, b] = text_similarity(oare[k], " ".join(units[a:b]))
-    best = np.full((n + 1, m + 1), -np.inf)
-    back = np.zeros((n + 1, m + 1), dtype=np.int64)
-    best[0, 0] = 0.0
-    for k in range(1, n + 1):
-        total = best[k - 1][:, None] + sim[k - 1]
-        back[k] = np.argmax(total, axis=0)
-        best[k] = total[back[k], np.arange(m + 1)]
+    best, back = monotone_viterbi(list(sim))
     if not np.isfinite(best[n, m]):
         return None
-    bounds = [m]
-    for k in range(n, 0, -1):
-        bounds.append(int(back[k, bounds[-1]]))
-    bounds.reverse()
+    bounds = trace_back(back, n, m)
     sims = [float(sim[k, bounds[k], bounds[k + 1]]) for k in range(n)]
     return bounds[:-1], sims
 
