@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -543,14 +543,19 @@ def _windows(sentence_rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
-def proportional_pairs(train: pd.DataFrame) -> list[tuple[str, str]]:
-    """Rough (source, target) sentence pairs from proportional cuts of every document."""
-    pairs: list[tuple[str, str]] = []
+def _cuttable_documents(train: pd.DataFrame) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(transliteration, source tokens, English units) of every document that can be cut."""
     for translit, translation in zip(train["transliteration"], train["translation"], strict=True):
         tokens = source_tokens(translit)
         units = _doc_units(str(translation), len(tokens))
-        if not tokens or not units:
-            continue
+        if tokens and units:
+            yield translit, tokens, units
+
+
+def proportional_pairs(train: pd.DataFrame) -> list[tuple[str, str]]:
+    """Rough (source, target) sentence pairs from proportional cuts of every document."""
+    pairs: list[tuple[str, str]] = []
+    for _, tokens, units in _cuttable_documents(train):
         bounds = proportional_cuts(len(tokens), [len(u) for u in units])
         for k, unit in enumerate(units):
             pairs.append((" ".join(tokens[bounds[k] : bounds[k + 1]]), unit))
@@ -560,11 +565,7 @@ def proportional_pairs(train: pd.DataFrame) -> list[tuple[str, str]]:
 def dp_pairs_text(train: pd.DataFrame, model: AlignmentModel) -> list[tuple[str, str]]:
     """(source, target) pairs of a DP segmentation, to retrain the word tables on."""
     pairs: list[tuple[str, str]] = []
-    for translit, translation in zip(train["transliteration"], train["translation"], strict=True):
-        tokens = source_tokens(translit)
-        units = _doc_units(str(translation), len(tokens))
-        if not tokens or not units:
-            continue
+    for translit, tokens, units in _cuttable_documents(train):
         bounds, n_aligned, _ = dp_cuts(model, tokens, units, truncated=_is_truncated(translit))
         pairs.extend(
             (" ".join(tokens[bounds[k] : bounds[k + 1]]), units[k]) for k in range(n_aligned)

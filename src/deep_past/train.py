@@ -251,7 +251,7 @@ def _training_arguments(cfg: TrainConfig, device: str) -> Any:
         data_seed=cfg.seed,
         bf16=bf16,
         activation_checkpointing=cfg.gradient_checkpointing,
-        warmup_steps=cfg.warmup_ratio,
+        warmup_steps=cfg.warmup_ratio,  # transformers 5: a float below 1 is a ratio of steps
         lr_scheduler_type=cfg.lr_scheduler,
         weight_decay=cfg.weight_decay,
         # TensorBoard goes through our own callback (fixed directory output_dir/tb).
