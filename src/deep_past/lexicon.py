@@ -333,7 +333,7 @@ def _name_forms(lexicon: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
     return forms
 
 
-def _name_spans(text: str) -> list[str]:
+def name_spans(text: str) -> list[str]:
     """Capitalised, possibly hyphenated spans of an English text, without a possessive ``'s``."""
     return [_POSSESSIVE.sub("", span) for span in _NAME_SPAN.findall(text)]
 
@@ -342,7 +342,7 @@ def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio()
 
 
-def _best_span(norm: str, spans: Sequence[str], min_similarity: float) -> str | None:
+def best_span(norm: str, spans: Sequence[str], min_similarity: float) -> str | None:
     """The translation span spelling ``norm``; None unless it is clearly the best."""
     scored = sorted(((_similarity(norm, s), s) for s in set(spans)), reverse=True)
     if not scored or scored[0][0] < min_similarity:
@@ -376,13 +376,13 @@ def proper_nouns(
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     kinds: dict[str, str] = {}
     for source, target in zip(train["transliteration"], train["translation"], strict=True):
-        spans = _name_spans(str(target))
+        spans = name_spans(str(target))
         for key in _distinct_words(str(source).split()):
             readings = forms.get(key) or loose.get(loose_key(key))
             if not readings:
                 continue
             for norm, kind in readings:
-                span = _best_span(norm, spans, min_similarity)
+                span = best_span(norm, spans, min_similarity)
                 if span is not None:
                     spellings[norm][span] += 1
                     kinds.setdefault(norm, kind)
@@ -469,7 +469,7 @@ def correct_names(
     else:
         known = {english for _, english, _ in proper_noun_table.values()}
     result = translation
-    for span in sorted(set(_name_spans(translation))):
+    for span in sorted(set(name_spans(translation))):
         if span in known:
             continue
         scored = sorted(((_similarity(span, e), e) for e in expected), reverse=True)

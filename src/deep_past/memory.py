@@ -3,10 +3,13 @@
 A query transliteration is compared with the source side of the aligned training pairs
 (``deep_past.align``) by character n-gram TF-IDF cosine, optionally mixed with sign-level BM25.
 Among the top candidates the one with the best ``similarity - length_weight * |log length
-ratio|`` wins, because short queries otherwise grab long entries and BLEU collapses. An exact
-source match returns its stored translation. Fuzzy matches are repaired: names, numbers and
-words that differ 1:1 between the query and the retrieved source are swapped in the retrieved
-translation using the Model 1 word table. Outputs follow the competition's target conventions.
+ratio|`` wins, because short queries otherwise grab long entries and BLEU collapses. With a
+:class:`~deep_past.name_slots.NameSpeller` the similarity also compares the name skeletons
+(names replaced by one placeholder), so a query finds stored sentences of its template whatever
+the names. An exact source match returns its stored translation. Fuzzy matches are repaired:
+the query's names fill the retrieved translation's name slots, then numbers and words that
+differ 1:1 between the query and the retrieved source are swapped using the Model 1 word table.
+Outputs follow the competition's target conventions.
 
 Pure numpy/pandas; deterministic (stable sorts, ties broken by pair index).
 """
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from deep_past.align import WordTable, english_words, source_key, source_tokens, train_model1
+from deep_past.name_slots import NameSpeller, fill_name_slots, skeleton
 
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
@@ -181,6 +185,10 @@ class MemoryConfig:
     exact: bool = True
     repair: bool = True
     repair_min_prob: float = 0.2
+    # With a NameSpeller: share of the name-skeleton similarity, and name-slot filling.
+    skeleton_weight: float = 0.7
+    name_slots: bool = True
+    name_min_similarity: float = 0.6  # old name's English vs a span of the retrieved target
     conventions: bool = True
 
 
@@ -199,6 +207,8 @@ class TranslationMemory:
     surface: dict[str, str]
     exact_index: dict[str, list[int]]
     convert: Callable[[str], str] = field(default=lambda s: s)
+    names: NameSpeller | None = None
+    skeletons: tuple[InvertedIndex, dict[str, float]] | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -208,11 +218,12 @@ class TranslationMemory:
         pairs: pd.DataFrame,
         config: MemoryConfig | None = None,
         table: WordTable | None = None,
+        names: NameSpeller | None = None,
     ) -> TranslationMemory:
         """Index the pairs of the configured kinds (columns oare_id, source, target, kind).
 
         ``table`` is t(english | source) for the repair step; trained on the stored sentence
-        pairs when not given.
+        pairs when not given. ``names`` turns on skeleton matching and name-slot filling.
         """
         config = config or MemoryConfig()
         keep = pairs["kind"].isin(config.kinds) if "kind" in pairs else slice(None)
@@ -240,6 +251,11 @@ class TranslationMemory:
         for i, s in enumerate(sources):
             exact_index.setdefault(_exact_key(s), []).append(i)
         convert = target_conventions() if config.conventions else (lambda s: s)
+        skeletons = None
+        if names is not None and config.skeleton_weight > 0:
+            skeletons = _tfidf_index(
+                [char_ngrams(skeleton(s, names), config.ngram_lo, config.ngram_hi) for s in sources]
+            )
         return cls(
             stored,
             config,
@@ -252,15 +268,23 @@ class TranslationMemory:
             surface,
             exact_index,
             convert,
+            names,
+            skeletons,
         )
 
     # -- search ---------------------------------------------------------------------------
 
     def similarity(self, query: str) -> np.ndarray:
-        """Similarity of the query to every stored source: TF-IDF cosine (+ BM25 share)."""
+        """Similarity of the query to every stored source: TF-IDF cosine, mixed with the
+        cosine of the name skeletons (+ BM25 share)."""
         cfg = self.config
         counts = Counter(char_ngrams(query, cfg.ngram_lo, cfg.ngram_hi))
         sim = self.tfidf.dot(_tfidf(counts, self.idf, self.default_idf))
+        if self.skeletons is not None and self.names is not None:
+            index, idf = self.skeletons
+            grams = Counter(char_ngrams(skeleton(query, self.names), cfg.ngram_lo, cfg.ngram_hi))
+            skel = index.dot(_tfidf(grams, idf, self.default_idf))
+            sim = (1 - cfg.skeleton_weight) * sim + cfg.skeleton_weight * skel
         if cfg.bm25_weight > 0:
             q = {s: self.bm25_idf.get(s, 0.0) for s in set(signs(query))}
             bm = self.bm25.dot(q)
@@ -324,12 +348,12 @@ class TranslationMemory:
         if i is None:
             return "<gap>"
         source, target = self.pairs.at[i, "source"], self.pairs.at[i, "target"]
-        if (
-            self.config.repair
-            and self.table is not None
-            and _exact_key(source) != _exact_key(query)
-        ):
-            target = repair(query, source, target, self.table, self.surface, self.config)
+        if _exact_key(source) != _exact_key(query):
+            cfg = self.config
+            if cfg.name_slots and self.names is not None:
+                target = fill_name_slots(query, source, target, self.names, cfg.name_min_similarity)
+            if cfg.repair and self.table is not None:
+                target = repair(query, source, target, self.table, self.surface, cfg)
         out = self.convert(target).strip()
         return out or target or "<gap>"
 
