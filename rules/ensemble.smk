@@ -5,6 +5,8 @@ rule memory:
     input:
         pairs="results/data/pairs.csv",
         segments="results/data/segments/{split}.csv",
+        lexicon="results/data/lexicon.csv",
+        proper_nouns="results/data/proper_nouns.csv",
     output:
         raw="results/predictions/memory/{split}.raw.csv",
     log:

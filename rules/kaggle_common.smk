@@ -105,6 +105,8 @@ def kaggle_export_inputs(wildcards):
         inputs.update(get_hint_inputs(SimpleNamespace(prompt=prompt)))
     if any(m["kind"] == "memory" for m in members):
         inputs["memory"] = "results/data/pairs.csv"
+        inputs["lexicon"] = "results/data/lexicon.csv"  # name slots of the memory
+        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
     if kaggle_postprocess()["correct_names"] and models:
         inputs["proper_nouns"] = "results/data/proper_nouns.csv"
     if KAGGLE["export"]["quantize"] != "none" and kaggle_single():

@@ -38,7 +38,7 @@ FEATURE_MODULES = {
     "names": ("deep_past.lexicon",),
     "shots": ("deep_past.memory",),
     # The translation memory as a system (a member, or the submission itself).
-    "memory": ("deep_past.pipeline.ensembles", "deep_past.memory"),
+    "memory": ("deep_past.pipeline.ensembles", "deep_past.memory", "deep_past.name_slots"),
 }
 # MBR over the members' candidates (deep_past.pipeline.ensembles.mbr_file).
 ENSEMBLE_MODULES = ("deep_past.pipeline.ensembles", "deep_past.mbr", "deep_past.metrics")

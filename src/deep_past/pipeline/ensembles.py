@@ -14,16 +14,31 @@ from deep_past.io import read_frame, write_csv
 log = logging.getLogger(__name__)
 
 
-def memory_file(pairs_csv: str | Path, segments_csv: str | Path, out_raw: str | Path) -> None:
+def memory_file(
+    pairs_csv: str | Path,
+    segments_csv: str | Path,
+    out_raw: str | Path,
+    lexicon_csv: str | Path | None = None,
+    proper_nouns_csv: str | Path | None = None,
+) -> None:
     """Answer every segment from the translation memory. For the validation split the memory
-    holds only training documents; for test-shaped sets it holds every document."""
+    holds only training documents; for test-shaped sets it holds every document. With the
+    lexicon and proper-noun tables it matches name skeletons and fills name slots."""
     from deep_past.memory import TranslationMemory
+    from deep_past.name_slots import NameSpeller
 
     pairs = read_frame(pairs_csv)
     segments = read_frame(segments_csv)
     if segments["id"].str.contains(":").all():  # validation ids are "<oare_id>:<position>"
         pairs = pairs[pairs["split"] == "train"]
-    memory = TranslationMemory.from_pairs(pairs)
+    names = None
+    if lexicon_csv or proper_nouns_csv:
+        names = NameSpeller.from_tables(
+            read_frame(proper_nouns_csv) if proper_nouns_csv else None,
+            read_frame(lexicon_csv) if lexicon_csv else None,
+        )
+        log.info("name speller: %d name forms", len(names))
+    memory = TranslationMemory.from_pairs(pairs, names=names)
     test = segments.rename(columns={"source": "transliteration"})
     translations = memory.translate(test)
     log.info("memory: %d pairs, %d segments", len(pairs), len(segments))
