@@ -175,6 +175,9 @@ def get_hint_inputs(wildcards):
         inputs["proper_nouns"] = "results/data/proper_nouns.csv"
     if "shots" in features:
         inputs["memory"] = "results/data/pairs.csv"
+        # The memory matches name skeletons: shots of the same template, whatever the names.
+        inputs["lexicon"] = "results/data/lexicon.csv"
+        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
     return inputs
 
 

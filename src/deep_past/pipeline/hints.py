@@ -36,14 +36,26 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
         names = index_names(read_frame(tables.proper_nouns))
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
     if "shots" in variant.features and tables.memory:
-        hints["shots"] = _shots(read_frame(tables.memory), variant.shots)
+        hints["shots"] = _shots(read_frame(tables.memory), variant.shots, tables)
     return hints
 
 
-def _shots(pairs: pd.DataFrame, k: int) -> Callable[[str, str], Sequence[tuple[str, str]]]:
-    from deep_past.memory import TranslationMemory
+def _shots(
+    pairs: pd.DataFrame, k: int, tables: HintTables
+) -> Callable[[str, str], Sequence[tuple[str, str]]]:
+    from deep_past.memory import MemoryConfig, TranslationMemory
+    from deep_past.name_slots import NameSpeller
 
-    memory = TranslationMemory.from_pairs(pairs[pairs["split"] == "train"])
+    names = None
+    if tables.lexicon or tables.proper_nouns:
+        names = NameSpeller.from_tables(
+            read_frame(tables.proper_nouns) if tables.proper_nouns else None,
+            read_frame(tables.lexicon) if tables.lexicon else None,
+        )
+    # Search only: the repair step's word table is not needed, so it is not trained.
+    memory = TranslationMemory.from_pairs(
+        pairs[pairs["split"] == "train"], MemoryConfig(repair=False), names=names
+    )
 
     def shots(source: str, text_id: str) -> Sequence[tuple[str, str]]:
         # Never show a segment's own document: that would leak its reference into the prompt.
