@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from deep_past.memory import MemoryConfig, TranslationMemory
-from deep_past.name_slots import NAME_SLOT, NameSpeller, fill_name_slots, skeleton
+from deep_past.name_slots import NameSpeller, english_spelling, fill_name_slots, skeleton
 
 LEXICON = pd.DataFrame(
     {
@@ -45,10 +45,16 @@ def test_loose_keys_find_other_sign_indices_but_never_shadow_words() -> None:
     assert names.english("á-na") is None  # loose key of the word a-na, not of a name
 
 
-def test_skeleton_replaces_every_name_by_one_placeholder() -> None:
+def test_skeleton_replaces_every_name_by_a_placeholder_of_its_type() -> None:
     text = "IGI en-na-nim DUMU šu-a-nim a-na kà-ni-iš"
-    s = NAME_SLOT
-    assert skeleton(text, speller()) == f"IGI {s} DUMU {s} a-na {s}"
+    assert skeleton(text, speller()) == "IGI §PN DUMU §PN a-na §GN"
+
+
+def test_lexicon_norms_lose_optional_letters_and_the_enclitic() -> None:
+    assert english_spelling("Nab(i)-Suen", "Nabi-Suen") == "Nab-Suen"
+    assert english_spelling("Iddin-abumma", "Iddin-abu") == "Iddin-abum"
+    assert english_spelling("Al-abum-ma", "Ali-abu") == "Al-abum"
+    assert english_spelling("Elamma", "Elamma") == "Elamma"  # -ma of the name itself
 
 
 def test_slots_are_filled_with_the_query_names() -> None:
@@ -69,6 +75,12 @@ def test_swapped_names_are_not_rewritten_twice() -> None:
         speller(),
     )
     assert out == "Witnessed by Šu-Anum son of Ennānum."
+
+
+def test_a_place_slot_never_takes_a_person() -> None:
+    target = "Šu-Anum went to Kaneš."
+    out = fill_name_slots("šu-a-nim a-na en-na-nim", "šu-a-nim a-na kà-ni-iš", target, speller())
+    assert out == target
 
 
 def test_a_name_missing_from_the_target_leaves_it_unchanged() -> None:

@@ -3,8 +3,8 @@
 Old Assyrian letters and contracts repeat a few templates with other names in them
 (``IGI PN DUMU PN`` "witnessed by PN son of PN", ``um-ma PN-ma a-na PN qí-bi-ma``). Two uses:
 
-- :func:`skeleton` replaces every name of a transliteration by one placeholder, so retrieval can
-  match a query to a stored sentence of the same template whatever the names.
+- :func:`skeleton` replaces every name of a transliteration by a placeholder of its type, so
+  retrieval can match a query to a stored sentence of the same template whatever the names.
 - :func:`fill_name_slots` aligns the query with the retrieved source on their skeletons and,
   where a name slot holds another name, respells the retrieved translation's name with the
   query's name (only when the old name's English span is found with confidence).
@@ -20,78 +20,114 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
 
 from deep_past.lexicon import NAME_TYPES, best_span, fold, loose_key, name_spans
 
-NAME_SLOT = "§"  # not a character of any transliteration
+NAME_SLOT = "§"  # not a character of any transliteration; followed by the name's type
+
+
+class Name(NamedTuple):
+    english: str
+    type: str  # PN, GN, ... (lexicon types)
 
 
 @dataclass
 class NameSpeller:
-    """Source token -> English spelling of the name it writes (None: not a name)."""
+    """Source token -> the name it writes: English spelling and type (None: not a name)."""
 
-    exact: Mapping[str, str]
-    loose: Mapping[str, str]
-    _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+    exact: Mapping[str, Name]
+    loose: Mapping[str, Name]
+    _cache: dict[str, Name | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_tables(
         cls, proper_nouns: pd.DataFrame | None = None, lexicon: pd.DataFrame | None = None
     ) -> NameSpeller:
-        """From ``proper_nouns.csv`` (form, english) and ``lexicon.csv`` (form, norm, type).
+        """From ``proper_nouns.csv`` (form, type, english) and ``lexicon.csv`` (form, norm,
+        lexeme, type).
 
         A loose key (sign indices and case ignored) is kept only when no ordinary word of the
         lexicon shares it, so ``á-na`` is never taken for a name because ``a-na`` is a word.
         """
-        exact: dict[str, str] = {}
-        loose: dict[str, str] = {}
+        exact: dict[str, Name] = {}
         word_keys: set[str] = set()
         if lexicon is not None and len(lexicon):
             frame = lexicon.fillna("").astype(str)
             is_name = frame["type"].isin(NAME_TYPES)
             word_keys = {loose_key(f) for f in frame.loc[~is_name, "form"]}
             names = frame.loc[is_name]
-            for form, norm in zip(names["form"], names["norm"], strict=True):
-                if norm.strip():
-                    exact.setdefault(form, norm)
+            rows = zip(names["form"], names["norm"], names["lexeme"], names["type"], strict=True)
+            for form, norm, lexeme, kind in rows:
+                spelling = english_spelling(norm, lexeme)
+                if spelling:
+                    exact.setdefault(form, Name(spelling, kind))
         if proper_nouns is not None and len(proper_nouns):
             frame = proper_nouns.fillna("").astype(str)
-            for form, english in zip(frame["form"], frame["english"], strict=True):
+            rows = zip(frame["form"], frame["english"], frame["type"], strict=True)
+            for form, english, kind in rows:
                 if english.strip():
-                    exact[form] = english  # the training translations' spelling wins
+                    exact[form] = Name(english, kind)  # the training translations' spelling wins
+        loose: dict[str, Name] = {}
         for form in sorted(exact):
             key = loose_key(form)
             if key not in word_keys:
                 loose.setdefault(key, exact[form])
         return cls(exact, loose)
 
-    def english(self, token: str) -> str | None:
+    def name(self, token: str) -> Name | None:
         if token not in self._cache:
             hit = self.exact.get(token)
             self._cache[token] = hit if hit is not None else self.loose.get(loose_key(token))
         return self._cache[token]
 
+    def english(self, token: str) -> str | None:
+        hit = self.name(token)
+        return hit.english if hit else None
+
     def __len__(self) -> int:
         return len(self.exact)
 
 
+_OPTIONAL_LETTERS = re.compile(r"\([^()]*\)")
+_ENCLITIC_MA = re.compile(r"-?ma$")
+
+
+def english_spelling(norm: str, lexeme: str) -> str:
+    """How a translation writes a name the lexicon only normalises: without optional letters
+    (``Nab(i)-Suen`` -> Nab-Suen) or an enclitic ``-ma`` that the lexeme lacks (Iddin-abumma,
+    lexeme Iddin-abu -> Iddin-abum; but Elamma, lexeme Elamma, keeps it)."""
+    spelling = _OPTIONAL_LETTERS.sub("", norm).strip()
+    if not lexeme.endswith("ma"):
+        stem = _ENCLITIC_MA.sub("", spelling)
+        spelling = stem if len(stem) > 2 else spelling
+    return spelling
+
+
+def _slot(token: str, speller: NameSpeller) -> str:
+    name = speller.name(token)
+    return token if name is None else NAME_SLOT + name.type
+
+
 def skeleton(text: str, speller: NameSpeller) -> str:
-    """The transliteration with each name token replaced by :data:`NAME_SLOT`."""
-    return " ".join(NAME_SLOT if speller.english(t) else t for t in str(text).split())
+    """The transliteration with each name token replaced by its type's slot (``§PN``, ``§GN``):
+    a person's slot never takes a place name."""
+    return " ".join(_slot(t, speller) for t in str(text).split())
 
 
 def _slot_pairs(query: str, source: str, speller: NameSpeller) -> Iterable[tuple[str, str]]:
     """(source name, query name) filling the same slot of the aligned skeletons."""
     q_tokens, s_tokens = str(query).split(), str(source).split()
-    q_skel = [NAME_SLOT if speller.english(t) else t for t in q_tokens]
-    s_skel = [NAME_SLOT if speller.english(t) else t for t in s_tokens]
+    q_skel = [_slot(t, speller) for t in q_tokens]
+    s_skel = [_slot(t, speller) for t in s_tokens]
     matcher = difflib.SequenceMatcher(a=s_skel, b=q_skel, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                if s_skel[i] == q_skel[j] == NAME_SLOT and s_tokens[i] != q_tokens[j]:
+                slot = s_skel[i] == q_skel[j] and s_skel[i].startswith(NAME_SLOT)
+                if slot and s_tokens[i] != q_tokens[j]:
                     yield s_tokens[i], q_tokens[j]
 
 
