@@ -276,6 +276,9 @@ def test_notebook_reproduces_an_ensemble_or_memory_submission(kaggle_variant):
     budget = json.loads((wf / "results/kaggle/time_budget.json").read_text())
     if kaggle_variant["name"] == "memory":
         assert members == ["memory"] and "model.safetensors" not in manifest["files"]
+        # The memory's name slots need both name tables in the dataset.
+        for table in ("memory", "lexicon", "proper_nouns"):
+            assert f"tables/{table}.csv" in manifest["files"]
         assert budget["members"] == {} and budget["fits"]
     else:
         # One base model and the run's adapter beside it, not merged; MBR over both members.
