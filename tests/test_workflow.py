@@ -46,6 +46,22 @@ def test_grid_multiplies_runs_not_training(wf):
     assert counts["evaluate"] == (runs * 2 + 2 + 1 + 1) * 2  # runs x ckpts, zero-shot, memory, mbr
 
 
+def test_prompt_ranking_overlay_graph(wf):
+    """config/rank-prompts.yaml on top of config/cloud.yaml: one run per prompt variant."""
+    counts = job_counts(
+        wf,
+        "--configfile",
+        "config/cloud.yaml",
+        "config/rank-prompts.yaml",
+        "--config",
+        "data_dir=resources/demo",
+        "eval_set=resources/demo",
+    )
+    assert counts["train"] == 4 and counts["sft_data"] == 4
+    assert counts["predict"] == 4 * 2 + 1  # val + eval per run, test for the submission
+    assert counts["memory"] == 2 and counts["mbr"] == 4  # ensembles "all" and "variants"
+
+
 def test_lint_clean(wf):
     done = snakemake(wf, "--lint")
     assert done.returncode == 0
