@@ -11,6 +11,8 @@ from deep_past.align import (
     KINDS,
     align_documents,
     alignment_stats,
+    dp_cuts,
+    fit_alignment_model,
     proportional_cuts,
     split_sentences,
     train_model1,
@@ -54,6 +56,17 @@ def test_model1_learns_cooccurring_words() -> None:
     table = train_model1(pairs)
     best = table.best_translation("KÙ.BABBAR")
     assert best is not None and best[0] == "silver"
+
+
+def test_a_truncated_source_leaves_the_english_it_cannot_cover_unaligned() -> None:
+    sentence = ("5 ma-na KÙ.BABBAR a-na a-šur-i-dí", "Give 5 minas of silver to Aššur-idī.")
+    model = fit_alignment_model([sentence] * 4)
+    tokens = (sentence[0] + " " + sentence[0]).split()  # the tablet's source: two sentences
+    units = [sentence[1]] * 6  # its translation: six (the source of four was cut off)
+    bounds, n_aligned, _ = dp_cuts(model, tokens, units, truncated=True)
+    assert n_aligned == 2 and bounds == [0, 5, 10]
+    bounds, n_aligned, _ = dp_cuts(model, tokens, units, truncated=False)
+    assert n_aligned == 6 and bounds[-1] == 10  # a complete source must take every unit
 
 
 @pytest.mark.parametrize("kind", ["sentence_file", "sentence_dp"])
