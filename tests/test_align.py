@@ -11,6 +11,7 @@ from deep_past.align import (
     KINDS,
     align_documents,
     alignment_stats,
+    boundary_prior,
     dp_cuts,
     fit_alignment_model,
     proportional_cuts,
@@ -56,6 +57,12 @@ def test_model1_learns_cooccurring_words() -> None:
     table = train_model1(pairs)
     best = table.best_translation("KÙ.BABBAR")
     assert best is not None and best[0] == "silver"
+
+
+def test_clause_cues_favour_cuts_before_um_ma_and_forbid_them_after_a_na() -> None:
+    tokens = "a-na a-šur-i-dí qí-bi-ma um-ma en-na-nim-ma".split()
+    prior = boundary_prior(tokens, weight=3.0)
+    assert prior.tolist() == [0.0, -3.0, 0.0, 3.0, -3.0, 0.0]  # positions 0..T, never at the ends
 
 
 def test_a_truncated_source_leaves_the_english_it_cannot_cover_unaligned() -> None:
