@@ -5,11 +5,11 @@ A query transliteration is compared with the source side of the aligned training
 Among the top candidates the one with the best ``similarity - length_weight * |log length
 ratio|`` wins, because short queries otherwise grab long entries and BLEU collapses. With a
 :class:`~deep_past.name_slots.NameSpeller` the similarity also compares the name skeletons
-(names replaced by one placeholder), so a query finds stored sentences of its template whatever
-the names. An exact source match returns its stored translation. Fuzzy matches are repaired:
-the query's names fill the retrieved translation's name slots, then numbers and words that
-differ 1:1 between the query and the retrieved source are swapped using the Model 1 word table.
-Outputs follow the competition's target conventions.
+(each name replaced by a placeholder of its type), so a query finds stored sentences of its
+template whatever the names. An exact source match returns its stored translation. Fuzzy
+matches are repaired: the query's names fill the retrieved translation's name slots, then
+numbers and words that differ 1:1 between the query and the retrieved source are swapped using
+the Model 1 word table. Outputs follow the competition's target conventions.
 
 Pure numpy/pandas; deterministic (stable sorts, ties broken by pair index).
 """

@@ -20,10 +20,12 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
+from deep_past.io import read_frame
 from deep_past.lexicon import NAME_TYPES, best_span, fold, loose_key, name_spans
 
 NAME_SLOT = "§"  # not a character of any transliteration; followed by the name's type
@@ -76,6 +78,16 @@ class NameSpeller:
             if key not in word_keys:
                 loose.setdefault(key, exact[form])
         return cls(exact, loose)
+
+    @classmethod
+    def from_files(
+        cls, proper_nouns_csv: str | Path | None, lexicon_csv: str | Path | None
+    ) -> NameSpeller:
+        """From the pipeline's ``proper_nouns.csv`` and ``lexicon.csv`` (either may be None)."""
+        return cls.from_tables(
+            read_frame(proper_nouns_csv) if proper_nouns_csv else None,
+            read_frame(lexicon_csv) if lexicon_csv else None,
+        )
 
     def name(self, token: str) -> Name | None:
         if token not in self._cache:
@@ -150,8 +162,7 @@ def fill_name_slots(
         old_en, new_en = speller.english(old), speller.english(new)
         if not old_en or not new_en or fold(old_en) == fold(new_en):
             continue
-        spans = [s for s in name_spans(out) if "\x00" not in s]
-        span = best_span(old_en, spans, min_similarity)
+        span = best_span(old_en, name_spans(out), min_similarity)  # filled slots are not spans
         if span is None:
             continue
         found = re.search(rf"(?<![\w\x00-]){re.escape(span)}(?![\w\x00-])", out)

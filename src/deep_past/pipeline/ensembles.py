@@ -33,10 +33,7 @@ def memory_file(
         pairs = pairs[pairs["split"] == "train"]
     names = None
     if lexicon_csv or proper_nouns_csv:
-        names = NameSpeller.from_tables(
-            read_frame(proper_nouns_csv) if proper_nouns_csv else None,
-            read_frame(lexicon_csv) if lexicon_csv else None,
-        )
+        names = NameSpeller.from_files(proper_nouns_csv, lexicon_csv)
         log.info("name speller: %d name forms", len(names))
     memory = TranslationMemory.from_pairs(pairs, names=names)
     test = segments.rename(columns={"source": "transliteration"})

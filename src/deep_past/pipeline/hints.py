@@ -48,10 +48,7 @@ def _shots(
 
     names = None
     if tables.lexicon or tables.proper_nouns:
-        names = NameSpeller.from_tables(
-            read_frame(tables.proper_nouns) if tables.proper_nouns else None,
-            read_frame(tables.lexicon) if tables.lexicon else None,
-        )
+        names = NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
     # Search only: the repair step's word table is not needed, so it is not trained.
     memory = TranslationMemory.from_pairs(
         pairs[pairs["split"] == "train"], MemoryConfig(repair=False), names=names
