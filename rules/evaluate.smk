@@ -21,6 +21,7 @@ rule ablation_table:
     input:
         scores=get_scores,
         prompt_stats=get_prompt_stats,
+        alignment_stats="results/data/alignment_stats.json",
     output:
         table=report(
             "results/ablation/scores.tsv",
@@ -35,6 +36,11 @@ rule ablation_table:
         axes=report(
             "results/ablation/score_by_axis.png",
             caption="../workflow/templates/report/score_by_axis.rst",
+            category="Scores",
+        ),
+        alignment=report(
+            "results/ablation/alignment.tsv",
+            caption="../workflow/templates/report/alignment.rst",
             category="Scores",
         ),
     log:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from test_modeling import DEMO_TRAIN, tiny_model_path
 
-from deep_past.ablation import ablation_table
+from deep_past.ablation import ablation_table, alignment_table
 from deep_past.io import DICTIONARY, LEXICON, TRAIN, read_table, write_json
 from deep_past.lexicon import build_lexicon, proper_nouns
 from deep_past.prompts import PromptInput, build_messages, fit_to_budget
@@ -259,3 +259,12 @@ def test_sentence_rows_read_as_strings_align_like_numbers():
     assert not isinstance(result, str), result
     units, allowed, _ = result
     assert units[10] == "Sentence number 10 is here." and allowed[-1] == (10, 10)
+
+
+def test_alignment_table_flattens_the_statistics():
+    stats = {"documents": 3, "pairs_per_kind": {"document": 3, "window": 2}, "alignment": "dp"}
+    table = alignment_table(stats)
+    assert table.to_dict("list") == {
+        "statistic": ["documents", "pairs_per_kind.document", "pairs_per_kind.window", "alignment"],
+        "value": [3, 3, 2, "dp"],
+    }

@@ -34,6 +34,8 @@ def test_scores_cover_every_system_and_split(demo_run):
         "last",
     )
     assert (demo_run / "results" / "ablation" / "score_by_checkpoint.png").stat().st_size > 0
+    alignment = pd.read_csv(demo_run / "results" / "ablation" / "alignment.tsv", sep="\t")
+    assert alignment.set_index("statistic").loc["documents", "value"] == "100"
     scores = json.loads((demo_run / "results" / "scores" / RUN / "eval.json").read_text())
     assert scores["n"] == 47 and 0 <= scores["geomean"] <= 100
     assert "nw:2" in scores["chrf_signature"] and "tok:13a" in scores["bleu_signature"]

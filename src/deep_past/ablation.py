@@ -73,6 +73,18 @@ def ablation_table(
     return table.sort_values(["split", "geomean"], ascending=[True, False], ignore_index=True)
 
 
+def alignment_table(stats: Mapping[str, object]) -> pd.DataFrame:
+    """``alignment_stats.json`` as rows ``statistic, value``; nested counts get dotted names
+    (``pairs_per_kind.window``, ``sentence_file_rejections.<reason>``)."""
+    rows: list[tuple[str, object]] = []
+    for key, value in stats.items():
+        if isinstance(value, Mapping):
+            rows.extend((f"{key}.{sub}", count) for sub, count in value.items())
+        else:
+            rows.append((key, value))
+    return pd.DataFrame(rows, columns=["statistic", "value"])
+
+
 def write_tsv(table: pd.DataFrame, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
