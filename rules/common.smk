@@ -253,4 +253,7 @@ def run_setup():
             config["pretrain"]["max_steps"] if config["pretrain"]["enabled"] else 0
         ),
         "correct_names": config["postprocess"]["correct_names"],
+        "memory_options": ",".join(
+            f"{key}={value}" for key, value in sorted(config["memory_options"].items())
+        ),
     }

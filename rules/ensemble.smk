@@ -15,6 +15,8 @@ rule memory:
         "results/benchmarks/memory/{split}.tsv"
     conda:
         "../envs/cpu.yaml"
+    params:
+        options=config["memory_options"],
     script:
         "../workflow/scripts/memory.py"
 

@@ -168,6 +168,7 @@ def kaggle_settings(wildcards):
         "dtype": nb["dtype"],
         "prompt_max_tokens": config["data"]["prompt_max_tokens"],
         "postprocess": kaggle_postprocess(),
+        "memory_options": dict(config["memory_options"]),
     }
 
 

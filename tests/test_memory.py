@@ -82,3 +82,27 @@ def test_deterministic(pairs: pd.DataFrame) -> None:
     a = TranslationMemory.from_pairs(pairs).translate(test)
     b = TranslationMemory.from_pairs(pairs).translate(test)
     assert a == b
+
+
+def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
+    from deep_past.pipeline.ensembles import memory_file
+
+    pairs = pd.DataFrame(
+        {
+            "oare_id": ["d1"],
+            "source": ["1.5 ma-na KÙ.BABBAR"],
+            "target": ["1.5 minas of silver."],
+            "kind": ["sentence_dp"],
+            "split": ["train"],
+        }
+    )
+    pairs.to_csv(tmp_path / "pairs.csv", index=False)
+    pd.DataFrame({"id": ["0"], "source": ["1.5 ma-na KÙ.BABBAR"]}).to_csv(
+        tmp_path / "segments.csv", index=False
+    )
+    outputs = {}
+    for name, options in (("default", None), ("raw", {"conventions": False})):
+        out = tmp_path / f"{name}.csv"
+        memory_file(tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options)
+        outputs[name] = pd.read_csv(out)["raw"].tolist()
+    assert outputs == {"default": ["1 ½ minas of silver."], "raw": ["1.5 minas of silver."]}

@@ -75,6 +75,13 @@ def test_config_of_wrong_type_names_the_key(wf):
     assert "instance['zeroshot']" in out and "is not of type 'boolean'" in out
 
 
+def test_unknown_memory_option_is_refused(wf):
+    overlay = wf / "memory.yaml"
+    overlay.write_text(yaml.safe_dump({"memory_options": {"nmae_slots": False}}))
+    done = snakemake(wf, "-n", "--configfile", str(overlay))
+    assert done.returncode != 0 and "'nmae_slots' was unexpected" in done.stdout + done.stderr
+
+
 def test_unknown_config_key_is_refused(wf):
     done = snakemake(wf, "-n", "--config", "modle=tiny")
     assert done.returncode != 0 and "'modle' was unexpected" in done.stdout + done.stderr

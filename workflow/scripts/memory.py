@@ -4,4 +4,11 @@ with job(snakemake.log[0]):
     from deep_past.pipeline.ensembles import memory_file
 
     i = snakemake.input
-    memory_file(i.pairs, i.segments, snakemake.output.raw, i.lexicon, i.proper_nouns)
+    memory_file(
+        i.pairs,
+        i.segments,
+        snakemake.output.raw,
+        i.lexicon,
+        i.proper_nouns,
+        options=snakemake.params.options,
+    )

@@ -20,11 +20,13 @@ def memory_file(
     out_raw: str | Path,
     lexicon_csv: str | Path | None = None,
     proper_nouns_csv: str | Path | None = None,
+    options: Mapping[str, object] | None = None,
 ) -> None:
     """Answer every segment from the translation memory. For the validation split the memory
     holds only training documents; for test-shaped sets it holds every document. With the
-    lexicon and proper-noun tables it matches name skeletons and fills name slots."""
-    from deep_past.memory import TranslationMemory
+    lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
+    override fields of :class:`~deep_past.memory.MemoryConfig` (config ``memory_options``)."""
+    from deep_past.memory import MemoryConfig, TranslationMemory
     from deep_past.name_slots import NameSpeller
 
     pairs = read_frame(pairs_csv)
@@ -35,7 +37,8 @@ def memory_file(
     if lexicon_csv or proper_nouns_csv:
         names = NameSpeller.from_files(proper_nouns_csv, lexicon_csv)
         log.info("name speller: %d name forms", len(names))
-    memory = TranslationMemory.from_pairs(pairs, names=names)
+    config = MemoryConfig(**dict(options or {}))
+    memory = TranslationMemory.from_pairs(pairs, config, names=names)
     test = segments.rename(columns={"source": "transliteration"})
     translations = memory.translate(test)
     log.info("memory: %d pairs, %d segments", len(pairs), len(segments))
