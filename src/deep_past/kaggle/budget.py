@@ -261,7 +261,6 @@ def time_budget(
     estimate = estimate_run(
         source_lengths, prompt_lengths, shape, hw, generation, n_sentences, assume
     )
-    allowed = limit_hours * (1 - margin)
     result = {
         "model": model,
         "parameters": shape.parameters(),
@@ -278,17 +277,8 @@ def time_budget(
         },
         "n_sentences": n_sentences,
         "estimate": estimate,
-        "limit_hours": limit_hours,
-        "margin": margin,
-        "allowed_hours": allowed,
-        "fits": estimate["hours"] <= allowed,
     }
-    log.info("time budget:\n%s", summary(result))
-    if out_json is not None:
-        from deep_past.io import write_json
-
-        write_json(result, out_json)
-    return result
+    return _judge(result, limit_hours, margin, out_json)
 
 
 def members_budget(
@@ -309,18 +299,27 @@ def members_budget(
         hours=total["seconds"] / 3600,
         mean_steps_per_batch=steps / total["batches"] if total["batches"] else 0.0,
     )
-    allowed = limit_hours * (1 - margin)
     result = {
         "members": {name: dict(p) for name, p in members.items()},
         "model": ", ".join(sorted({p["model"] for p in parts})) or "none",
         "hardware": parts[0]["hardware"] if parts else {"name": "cpu"},
         "n_sentences": parts[0]["n_sentences"] if parts else 0,
         "estimate": total,
-        "limit_hours": limit_hours,
-        "margin": margin,
-        "allowed_hours": allowed,
-        "fits": total["hours"] <= allowed,
     }
+    return _judge(result, limit_hours, margin, out_json)
+
+
+def _judge(
+    result: dict[str, Any], limit_hours: float, margin: float, out_json: str | Path | None
+) -> dict[str, Any]:
+    """Add the limit and whether the estimate fits it; log the summary, write the JSON."""
+    allowed = limit_hours * (1 - margin)
+    result.update(
+        limit_hours=limit_hours,
+        margin=margin,
+        allowed_hours=allowed,
+        fits=result["estimate"]["hours"] <= allowed,
+    )
     log.info("time budget:\n%s", summary(result))
     if out_json is not None:
         from deep_past.io import write_json
