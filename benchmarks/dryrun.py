@@ -14,7 +14,6 @@ import argparse
 import re
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from workflow_helpers import workflow_copy  # noqa: E402
+from workflow_helpers import snakemake, workflow_copy  # noqa: E402
 
 TARGET_S = 5.0
 GRID = {
@@ -44,12 +43,7 @@ def dry_run(workdir: Path, *args: str) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (robust when other work shares the cores) and job count."""
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
+    done = snakemake(workdir, "-n", *args)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(done.stdout[-2000:] + done.stderr[-2000:])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from workflow_helpers import workflow_copy  # noqa: E402
+from workflow_helpers import snakemake, workflow_copy  # noqa: E402
 
 TARGET_S = 300.0
 
@@ -40,12 +39,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wf = workflow_copy((args.keep or Path(tmp)) / "wf")
         start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "snakemake", f"-c{args.cores}", "results/submission.csv"],
-            cwd=wf,
-            capture_output=True,
-            text=True,
-        )
+        done = snakemake(wf, f"-c{args.cores}", "results/submission.csv", timeout=3600)
         wall = time.perf_counter() - start
         if done.returncode != 0:
             sys.exit(done.stdout[-3000:] + done.stderr[-3000:])
