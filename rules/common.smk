@@ -51,6 +51,26 @@ def grid_systems():
     ]
 
 
+def grid_run_dirs():
+    """Each grid system's training run directory."""
+    return {s: f"results/runs/{s.rsplit('/', 1)[0]}/train" for s in grid_systems()}
+
+
+def shipped_base_provenance():
+    """What the shipped base's model card says about its making."""
+    return {
+        "data": f"Training documents of {config['data_dir']} (validation share "
+        f"{config['data']['val_fraction']} held out by document), alignment "
+        f"{config['data']['alignment']}, pair kinds {', '.join(config['data']['train_kinds'])}.",
+        "command": "snakemake -c2 --configfile config/base-build.yaml --config "
+        f"data_dir={config['data_dir']} -- results/shipped_base",
+        "eval_set": config["eval_set"],
+        "settings": {
+            k: config[k] for k in ("scratch_model", "pretrain", "hparams", "grid", "generation")
+        },
+    }
+
+
 def member_systems():
     """Systems that predict on their own: grid runs, zero-shot baselines, the memory."""
     zeroshot = (
@@ -89,6 +109,10 @@ def get_mbr_candidates(wildcards):
     if config["mbr"][name]["samples"] > 0:
         runs = [s for s in mbr_members(name) if s in grid_systems()]
         paths += [_samples_path(s, name, split) for s in runs]
+    if config["mbr"][name]["memory_nbest"] > 0:
+        paths.append(
+            f"results/samples/memory/nbest{config['mbr'][name]['memory_nbest']}/{split}.csv"
+        )
     return paths
 
 
@@ -97,6 +121,8 @@ def get_mbr_member_names(wildcards):
     names = mbr_members(name)
     if config["mbr"][name]["samples"] > 0:
         names += [f"{s}/samples" for s in mbr_members(name) if s in grid_systems()]
+    if config["mbr"][name]["memory_nbest"] > 0:
+        names.append("memory/nbest")
     return names
 
 
@@ -110,7 +136,18 @@ def sampling_settings(wildcards):
 
 
 def submission_system():
+    """The submitted system's path, or "best" (chosen after scoring, by validation geomean)."""
     return config["submission"] or grid_systems()[0]
+
+
+def submission_candidates():
+    """Systems whose test predictions the submission rule may take."""
+    choice = submission_system()
+    return all_systems() if choice == "best" else [choice]
+
+
+def get_submission_predictions(wildcards):
+    return [f"results/predictions/{s}/test.csv" for s in submission_candidates()]
 
 
 def get_scores(wildcards=None):
@@ -173,7 +210,7 @@ def get_hint_inputs(wildcards):
         inputs["lexicon"] = "results/data/lexicon.csv"
     if "names" in features:
         inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    if "shots" in features:
+    if "shots" in features or "matches" in features:
         inputs["memory"] = "results/data/pairs.csv"
         # The memory matches name skeletons: shots of the same template, whatever the names.
         inputs["lexicon"] = "results/data/lexicon.csv"
@@ -183,6 +220,15 @@ def get_hint_inputs(wildcards):
 
 # Rule scripts import deep_past from this checkout, also inside conda envs and on cluster nodes.
 os.environ.update(PYTHONPATH=os.path.join(workflow.basedir, "src"))
+
+
+# The shipped base model (`model: tiny`): a small Qwen3 pre-trained and fine-tuned by this
+# workflow on the public training documents (its README says how; config/base-build.yaml).
+SHIPPED_BASE = os.path.join(workflow.basedir, "resources", "models", "tiny")
+
+
+def get_shipped_base(wildcards):
+    return {"shipped": SHIPPED_BASE} if config["model"] == "tiny" else {}
 
 
 def base_model_dir():

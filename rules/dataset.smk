@@ -42,6 +42,7 @@ rule sft_data:
     params:
         max_tokens=config["data"]["prompt_max_tokens"],
         synthetic=config["data"]["synthetic_lexicon"],
+        kinds=config["data"]["train_kinds"],
     script:
         "../workflow/scripts/sft_data.py"
 

@@ -21,6 +21,15 @@ rule memory:
         "../workflow/scripts/memory.py"
 
 
+use rule memory as memory_nbest with:
+    output:
+        raw="results/samples/memory/nbest{k}/{split}.raw.csv",
+    log:
+        "results/logs/memory_nbest/{k}/{split}.log",
+    benchmark:
+        "results/benchmarks/memory_nbest/{k}/{split}.tsv"
+
+
 rule predict_samples:
     input:
         run="results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train",

@@ -10,7 +10,12 @@ EXPORT_DIR = f"results/export/{KAGGLE['export']['name']}"
 
 def kaggle_system():
     """The submission's system and its parts (None for an ensemble or the memory)."""
-    system = submission_system()
+    system = KAGGLE["system"] or submission_system()
+    if system == "best":
+        raise WorkflowError(
+            "submission: best is chosen after scoring, but the notebook's system must be known "
+            "before: set kaggle.system to it (results/ablation/scores.tsv marks it 'best')"
+        )
     return system, parse_system(system)
 
 
@@ -25,6 +30,11 @@ def kaggle_members():
     elif system.startswith("mbr/") and system[4:] in config["mbr"]:
         spec = config["mbr"][system[4:]]
         systems = mbr_members(system[4:])
+        if spec["memory_nbest"] > 0:
+            raise WorkflowError(
+                f"the Kaggle notebook does not run the memory's n-best yet: ensemble "
+                f"{system[4:]!r} has memory_nbest {spec['memory_nbest']}; use memory_nbest: 0"
+            )
     else:
         raise WorkflowError(
             f"the Kaggle notebook runs a grid run, zeroshot/PROMPT, memory or mbr/NAME of "

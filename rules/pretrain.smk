@@ -1,12 +1,12 @@
 # Continued pre-training (optional, pretrain.enabled): the base model as a plain causal LM on
-# untranslated transliterations, before fine-tuning; `train` then starts from its output.
+# the training documents' text, before fine-tuning; `train` then starts from its output.
 
 
 rule pretrain:
     input:
         unpack(get_published_texts),
         base="results/base_model",
-        train="results/data/train.csv",
+        pairs="results/data/pairs.csv",
     output:
         model=directory("results/pretrained_model"),
     log:

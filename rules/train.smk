@@ -3,6 +3,7 @@
 
 rule base_model:
     input:
+        unpack(get_shipped_base),
         train="results/data/train.csv",
     output:
         model=directory("results/base_model"),
@@ -14,7 +15,7 @@ rule base_model:
         "../envs/gpu.yaml"
     params:
         model=config["model"],
-        tiny=config["tiny_model"],
+        scratch=config["scratch_model"],
     script:
         "../workflow/scripts/base_model.py"
 
@@ -44,3 +45,22 @@ rule train:
             if config["gpus_per_run"] == 1
             else "../workflow/scripts/train_ddp.py"
         )
+
+
+rule ship_base:
+    input:
+        scores="results/ablation/scores.tsv",
+        runs=list(grid_run_dirs().values()),
+    output:
+        model=directory("results/shipped_base"),
+    log:
+        "results/logs/ship_base.log",
+    benchmark:
+        "results/benchmarks/ship_base.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        runs=grid_run_dirs(),
+        provenance=shipped_base_provenance(),
+    script:
+        "../workflow/scripts/ship_base.py"

@@ -1,4 +1,4 @@
-"""Tiny local Qwen3: tokenizer, chat template, save/load, LoRA factory, device choice."""
+"""Qwen3 built from scratch: tokenizer, chat template, save/load, LoRA factory, device choice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 
 from deep_past.modeling import (
     EMPTY_THINK,
-    build_tiny_model,
+    build_scratch_model,
     choose_device,
     load_model_and_tokenizer,
     lora_config,
@@ -34,7 +34,7 @@ def demo_texts(rows: int = 40) -> list[str]:
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the tiny model once per test session (shared by the test modules)."""
     if "dir" not in _BUILT:
-        _BUILT["dir"] = build_tiny_model(demo_texts(), tmp_path_factory.mktemp("tiny"))
+        _BUILT["dir"] = build_scratch_model(demo_texts(), tmp_path_factory.mktemp("tiny"))
     return _BUILT["dir"]
 
 
@@ -136,7 +136,7 @@ def test_save_load_round_trip_gives_same_logits(tiny, tmp_path: Path) -> None:
 
 
 def test_build_is_deterministic(tiny_dir: Path, tmp_path: Path) -> None:
-    other = build_tiny_model(demo_texts(), tmp_path / "again")
+    other = build_scratch_model(demo_texts(), tmp_path / "again")
     assert (other / "tokenizer.json").read_text() == (tiny_dir / "tokenizer.json").read_text()
     a, _ = load_model_and_tokenizer(tiny_dir, device="cpu")
     b, _ = load_model_and_tokenizer(other, device="cpu")
@@ -185,3 +185,61 @@ def test_nf4_loads_on_cpu(tiny_dir: Path) -> None:
     with torch.no_grad():
         logits = model(**tok(["a-na"], return_tensors="pt")).logits
     assert torch.isfinite(logits).all()
+
+
+def test_compact_template_drops_the_system_turn_and_think_block(tmp_path: Path) -> None:
+    """The from-scratch preset: prompts hold only the user turn, and training text still
+    extends the generation prompt token for token."""
+    out = build_scratch_model(demo_texts(), tmp_path / "compact", chat_template="compact")
+    _, tok = load_model_and_tokenizer(out, device="cpu")
+    prompt = tok.apply_chat_template(
+        MESSAGES, tokenize=False, add_generation_prompt=True, enable_thinking=False
+    )
+    assert prompt == "<|im_start|>user\na-na a-šur-i-dí qí-bi-ma<|im_end|>\n<|im_start|>assistant\n"
+    answer = {"role": "assistant", "content": "Say to Aššur-idī:"}
+    full = tok.apply_chat_template([*MESSAGES, answer], enable_thinking=False, tokenize=False)
+    assert full == prompt + "Say to Aššur-idī:<|im_end|>\n"
+    with pytest.raises(ValueError, match="chat_template"):
+        build_scratch_model(demo_texts(), tmp_path / "bad", chat_template="llama")
+
+
+def test_scratch_tokenizer_round_trips_every_character_of_the_data(tiny) -> None:
+    """Byte-level BPE: every character of the demo data (diacritics, fractions, determinative
+    braces, subscripts, quotes) comes back from encode + decode."""
+    _, tok = tiny
+    demo = DEMO_TRAIN.parent
+    text = "".join(
+        pd.read_csv(demo / name, dtype=str, keep_default_na=False).to_csv(index=False)
+        for name in ("train.csv", "test.csv", "references.csv")
+    )
+    chars = sorted(set(text) - {"\r"})
+    assert len(chars) > 80
+    for char in chars:
+        ids = tok(char, add_special_tokens=False)["input_ids"]
+        assert tok.decode(ids) == char, repr(char)
+    line = "".join(chars)
+    assert tok.decode(tok(line, add_special_tokens=False)["input_ids"]) == line
+
+
+def test_sizes_of_a_scratch_model(tmp_path: Path) -> None:
+    out = build_scratch_model(
+        demo_texts(), tmp_path / "sized", hidden_size=32, intermediate_size=48, num_layers=3
+    )
+    model, _ = load_model_and_tokenizer(out, device="cpu")
+    cfg = model.config
+    assert (cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers) == (32, 48, 3)
+    assert build_scratch_model(demo_texts(), tmp_path / "default") and (
+        load_model_and_tokenizer(tmp_path / "default", device="cpu")[0].config.intermediate_size
+        == 128
+    )
+
+
+def test_a_checkpoint_is_an_adapter_or_a_whole_model(tiny_dir: Path, tmp_path: Path) -> None:
+    from deep_past.modeling import is_full_checkpoint
+
+    assert is_full_checkpoint(tiny_dir)
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter" / "adapter_config.json").write_text("{}")
+    assert not is_full_checkpoint(tmp_path / "adapter")
+    with pytest.raises(FileNotFoundError, match="neither"):
+        is_full_checkpoint(tmp_path)

@@ -1,4 +1,5 @@
-"""LoRA/QLoRA training with trl on the tiny model: loss, resume, checkpoints, config checks."""
+"""LoRA, QLoRA and full fine-tuning with trl on the tiny model: loss, resume, checkpoints,
+config checks."""
 
 from __future__ import annotations
 
@@ -166,6 +167,33 @@ def test_qlora_nf4_trains_on_cpu(data, tmp_path: Path) -> None:
     assert (out / "final" / "adapter_model.safetensors").is_file()
 
 
+def test_full_finetuning_updates_every_weight_and_saves_whole_models(data, tmp_path: Path) -> None:
+    """finetune: full trains through the same SFTTrainer path: checkpoints and ``final`` are
+    whole models (loadable in the base's place), every weight moved, and a killed run resumes."""
+    from deep_past.modeling import is_full_checkpoint, load_model_and_tokenizer
+
+    out = tmp_path / "run"
+    with pytest.raises(Boom):
+        train(make_cfg(data, out, finetune="full", learning_rate=1e-3), callbacks=[KillAfter(3)])
+    first = FirstStep()
+    train(make_cfg(data, out, finetune="full", learning_rate=1e-3), callbacks=[first])
+    assert first.first == 3
+    history = json.loads((out / "log_history.json").read_text())
+    losses = [e["loss"] for e in history if "loss" in e]
+    assert losses[-1] < losses[0]
+    for ckpt in ("last", "best", "step4"):
+        assert is_full_checkpoint(resolve_checkpoint(out, ckpt))
+    assert not (out / "final" / "adapter_config.json").exists()
+    base = load_file(Path(data["model"]) / "model.safetensors")
+    tuned = load_file(out / "final" / "model.safetensors")
+    assert base.keys() == tuned.keys()
+    assert all(not torch.equal(base[k], tuned[k]) for k in base)  # every weight trained
+    model, _ = load_model_and_tokenizer(data["model"], adapter=out / "final", device="cpu")
+    assert not hasattr(model, "peft_config") and model.config.use_cache
+    loaded = model.state_dict()
+    assert all(torch.equal(loaded[k], tuned[k]) for k in tuned if k in loaded)
+
+
 def fake_run(run: Path, evals: dict[int, float], steps: list[int], final: bool = True) -> Path:
     for s in steps:
         (run / f"checkpoint-{s}").mkdir(parents=True)
@@ -205,6 +233,8 @@ def test_resolve_best_falls_back_to_last_without_eval(tmp_path: Path) -> None:
         ({"quantization": "int8"}, "quantization"),
         ({"quantization": "nf4", "device": "mps"}, "not supported on Apple MPS"),
         ({"report_to": "mlflow"}, "report_to"),
+        ({"finetune": "half"}, "finetune must be one of"),
+        ({"finetune": "full", "quantization": "nf4"}, "cannot train 4-bit weights"),
         ({"train_file": "/nonexistent.jsonl"}, "train_file not found"),
     ],
 )

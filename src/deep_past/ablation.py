@@ -73,6 +73,32 @@ def ablation_table(
     return table.sort_values(["split", "geomean"], ascending=[True, False], ignore_index=True)
 
 
+SELECTION_SPLIT = "val"  # held-out training documents: never the eval set measured on
+
+
+def best_system(table: pd.DataFrame, split: str = SELECTION_SPLIT) -> dict[str, object]:
+    """The system with the highest geomean on ``split`` (ties: the first in the table's order),
+    with its score and its margin over the runner-up."""
+    rows = table[table["split"] == split].sort_values("geomean", ascending=False, kind="stable")
+    if rows.empty:
+        raise ValueError(f"no scores on the {split!r} split to choose the best system from")
+    best = rows.iloc[0]
+    runner_up = rows.iloc[1] if len(rows) > 1 else None
+    return {
+        "system": best["system"],
+        "geomean": float(best["geomean"]),
+        "runner_up": runner_up["system"] if runner_up is not None else "",
+        "margin": float(best["geomean"] - runner_up["geomean"]) if runner_up is not None else 0.0,
+        "split": split,
+    }
+
+
+def mark_best(table: pd.DataFrame, split: str = SELECTION_SPLIT) -> pd.DataFrame:
+    """The table with a ``selected`` column: ``best`` on every row of the best system."""
+    chosen = best_system(table, split)["system"]
+    return table.assign(selected=(table["system"] == chosen).map({True: "best", False: ""}))
+
+
 def alignment_table(stats: Mapping[str, object]) -> pd.DataFrame:
     """``alignment_stats.json`` as rows ``statistic, value``; nested counts get dotted names
     (``pairs_per_kind.window``, ``sentence_file_rejections.<reason>``)."""

@@ -18,6 +18,7 @@ from deep_past.prompts import PromptInput, PromptVariant, build_messages, get_va
 SENTENCE_KINDS = ("sentence_file", "sentence_dp", "sentence")
 Hint = Callable[[str], str]
 Shots = Callable[[str, str], Sequence[tuple[str, str]]]
+Matches = Callable[[str, str], Sequence[tuple[str, str, float]]]
 
 
 def validation_documents(doc_ids: Sequence[str], val_fraction: float, seed: int) -> set[str]:
@@ -94,9 +95,10 @@ def prompt_inputs(
     lexicon_hint: Hint | None = None,
     name_hint: Hint | None = None,
     shots: Shots | None = None,
+    matches: Matches | None = None,
 ) -> list[PromptInput]:
     """Fill, for each segment, the prompt parts its variant shows; fail when a part is missing."""
-    needed = {"lexicon": lexicon_hint, "names": name_hint, "shots": shots}
+    needed = {"lexicon": lexicon_hint, "names": name_hint, "shots": shots, "matches": matches}
     absent = [f for f in variant.features if f in needed and needed[f] is None]
     if absent:
         raise ValueError(f"prompt variant '{variant.name}' needs {absent}, which were not given")
@@ -113,16 +115,26 @@ def prompt_inputs(
                 lexicon_hint=lexicon_hint(row.source) if variant.lexicon and lexicon_hint else "",
                 name_hint=name_hint(row.source) if variant.names and name_hint else "",
                 shots=tuple(shots(row.source, row.text_id)) if variant.shots and shots else (),
+                matches=tuple(matches(row.source, row.text_id))
+                if variant.matches and matches
+                else (),
             )
         )
         history.append(row.source)
     return inputs
 
 
-def training_segments(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Training pairs as segments, documents first then their sentences in order, so that a
-    sentence's context is the preceding sentences of its own document."""
-    train = pairs[pairs["split"] == "train"].sort_values(["oare_id", "kind", "position"])
+PAIR_KINDS = ("document", "sentence_file", "sentence_dp", "window")  # kinds in pairs.csv
+
+
+def training_segments(pairs: pd.DataFrame, kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Training pairs (of ``kinds``; all by default) as segments, documents first then their
+    sentences in order, so that a sentence's context is the preceding sentences of its own
+    document."""
+    train = pairs[pairs["split"] == "train"]
+    if kinds is not None:
+        train = train[train["kind"].isin(kinds)]
+    train = train.sort_values(["oare_id", "kind", "position"])
     return pd.DataFrame(
         {
             "id": [

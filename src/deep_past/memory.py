@@ -325,28 +325,32 @@ class TranslationMemory:
             self._lengths = self.pairs["source"].str.len().to_numpy(dtype=float)
         return self._lengths
 
-    def best_match(self, query: str, exclude_doc: str | None = None) -> int | None:
-        """Index of the chosen stored pair: exact match, else length-aware rerank of top-k."""
+    def ranked(self, query: str, exclude_doc: str | None = None) -> list[tuple[int, float]]:
+        """Stored pairs in order of preference, with their similarity: exact matches first,
+        then the top-k by similarity reranked by length (stable: ties keep similarity order)."""
         allowed = self._allowed(exclude_doc)
-        if self.config.exact:
-            hits = [i for i in self.exact_index.get(_exact_key(query), []) if allowed[i]]
-            if hits:
-                return hits[0]
         sim = np.where(allowed, self.similarity(query), -np.inf)
+        exact = []
+        if self.config.exact:
+            exact = [i for i in self.exact_index.get(_exact_key(query), []) if allowed[i]]
         if not np.isfinite(sim).any():
-            return None
+            return [(i, 1.0) for i in exact]
         top = np.lexsort((np.arange(len(sim)), -sim))[: self.config.top_k]
         top = top[np.isfinite(sim[top])]
         score = sim[top] - self.config.length_weight * self._length_gap(query)[top]
-        return int(top[int(np.argmax(score))])
+        reranked = [int(i) for i in top[np.argsort(-score, kind="stable")] if i not in exact]
+        return [(i, 1.0) for i in exact] + [(i, float(sim[i])) for i in reranked]
+
+    def best_match(self, query: str, exclude_doc: str | None = None) -> int | None:
+        """Index of the chosen stored pair: exact match, else length-aware rerank of top-k."""
+        ranked = self.ranked(query, exclude_doc)
+        return ranked[0][0] if ranked else None
 
     # -- translation ----------------------------------------------------------------------
 
-    def translate_one(self, query: str, exclude_doc: str | None = None) -> str:
-        """Translation of one transliteration; never empty."""
-        i = self.best_match(query, exclude_doc)
-        if i is None:
-            return "<gap>"
+    def adapt(self, query: str, i: int) -> str:
+        """Stored pair ``i``'s translation made the query's: name slots filled, substituted
+        numbers and words repaired, target conventions; never empty."""
         source, target = self.pairs.at[i, "source"], self.pairs.at[i, "target"]
         if _exact_key(source) != _exact_key(query):
             cfg = self.config
@@ -356,6 +360,21 @@ class TranslationMemory:
                 target = repair(query, source, target, self.table, self.surface, cfg)
         out = self.convert(target).strip()
         return out or target or "<gap>"
+
+    def translate_one(self, query: str, exclude_doc: str | None = None) -> str:
+        """Translation of one transliteration; never empty."""
+        i = self.best_match(query, exclude_doc)
+        return "<gap>" if i is None else self.adapt(query, i)
+
+    def candidates(
+        self, query: str, k: int, exclude_doc: str | None = None
+    ) -> list[tuple[str, str, float]]:
+        """The memory's k best answers, best first (the first is :meth:`translate_one`'s):
+        (stored source, its translation adapted to the query, similarity)."""
+        return [
+            (self.pairs.at[i, "source"], self.adapt(query, i), sim)
+            for i, sim in self.ranked(query, exclude_doc)[: max(k, 0)]
+        ]
 
     def translate(self, test: pd.DataFrame, exclude_own_document: bool = False) -> list[str]:
         """Translations for a test table (column ``transliteration``; ``text_id`` is used to

@@ -1,9 +1,10 @@
-"""Models: the tiny local Qwen3, hub/local loading, LoRA/QLoRA factories and device choice.
+"""Models: Qwen3 built from scratch, hub/local loading, LoRA/QLoRA factories and device choice.
 
-No machine of this project reaches a model hub, so the default base model is a randomly
-initialised ``Qwen3ForCausalLM`` of the real architecture with a BPE tokenizer trained on the
-data. It is saved like any HF model directory, so every later step (LoRA, QLoRA, generation,
-merging) runs the same code as with ``Qwen/Qwen3-1.7B``.
+No machine of this project reaches a model hub, so the project builds its own small
+``Qwen3ForCausalLM`` of the real architecture with a BPE tokenizer trained on the data
+(:func:`build_scratch_model`), pre-trains and fine-tunes it, and ships the result as the default
+base (``resources/models/``). It is saved like any HF model directory, so every later step (LoRA,
+QLoRA, full fine-tuning, generation, merging) runs the same code as with ``Qwen/Qwen3-1.7B``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ CHAT_TEMPLATE = (
     "{%- endif -%}"
 )
 
+# The from-scratch model's template: ChatML turns without the system turn and without think
+# blocks. A model that learns translation from nothing gains nothing from an instruction, and
+# on CPU every prompt token costs training time (the system prompt alone is ~40 tokens).
+COMPACT_CHAT_TEMPLATE = (
+    "{%- for m in messages -%}"
+    "{%- if m['role'] != 'system' -%}"
+    "{{- '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' -}}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
+)
+CHAT_TEMPLATES = {"qwen3": CHAT_TEMPLATE, "compact": COMPACT_CHAT_TEMPLATE}
+
 
 def choose_device(prefer: str = "auto", quantization: str | None = None) -> str:
     """CUDA when present, else Apple MPS (bitsandbytes 4-bit has no MPS kernels), else CPU.
@@ -102,7 +116,7 @@ def _train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:
     return tok
 
 
-def _wrap_tokenizer(raw: Any) -> PreTrainedTokenizerBase:
+def _wrap_tokenizer(raw: Any, chat_template: str = "qwen3") -> PreTrainedTokenizerBase:
     from tokenizers import AddedToken
     from transformers import PreTrainedTokenizerFast
 
@@ -119,51 +133,61 @@ def _wrap_tokenizer(raw: Any) -> PreTrainedTokenizerBase:
     # normal token so generations keep the competition's gap marker intact.
     extra = [THINK_OPEN, THINK_CLOSE, GAP]
     tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in extra])
-    tokenizer.chat_template = CHAT_TEMPLATE
+    try:
+        tokenizer.chat_template = CHAT_TEMPLATES[chat_template]
+    except KeyError:
+        raise ValueError(
+            f"unknown chat_template {chat_template!r}: use one of {sorted(CHAT_TEMPLATES)}"
+        ) from None
     return tokenizer
 
 
-def build_tiny_model(
+def build_scratch_model(
     texts: Sequence[str],
     out_dir: str | Path,
     *,
     vocab_size: int = 2048,
     hidden_size: int = 64,
-    intermediate_size: int = 128,
+    intermediate_size: int | None = None,
     num_layers: int = 2,
     num_heads: int = 4,
     num_kv_heads: int = 2,
     max_position_embeddings: int = 2048,
+    attention_dropout: float = 0.0,
+    chat_template: str = "qwen3",
     seed: int = 0,
 ) -> Path:
     """Train a tokenizer on ``texts``, build a random ``Qwen3ForCausalLM`` and save both.
 
     Deterministic given the texts and the seed. The layout mirrors Qwen3-1.7B in miniature:
     grouped-query attention, tied embeddings, ChatML tokens, ``<|im_end|>`` as eos.
+    ``intermediate_size`` defaults to twice the hidden size; ``chat_template`` is ``qwen3``
+    (Qwen3's rendering) or ``compact`` (no system turn, no think block: shorter prompts).
     """
     import torch
     from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
 
     if not texts:
-        raise ValueError("build_tiny_model needs some texts to train the tokenizer on")
+        raise ValueError("build_scratch_model needs some texts to train the tokenizer on")
     if hidden_size % num_heads or num_heads % num_kv_heads:
         raise ValueError(
             f"hidden_size ({hidden_size}) must divide by num_heads ({num_heads}) and num_heads by "
             f"num_kv_heads ({num_kv_heads})"
         )
-    tokenizer = _wrap_tokenizer(_train_tokenizer(texts, vocab_size))
+    tokenizer = _wrap_tokenizer(_train_tokenizer(texts, vocab_size), chat_template)
     eos_id = tokenizer.convert_tokens_to_ids(IM_END)
     pad_id = tokenizer.convert_tokens_to_ids(END_OF_TEXT)
     config = Qwen3Config(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
-        intermediate_size=intermediate_size,
+        intermediate_size=intermediate_size or 2 * hidden_size,
         num_hidden_layers=num_layers,
         num_attention_heads=num_heads,
         num_key_value_heads=num_kv_heads,
         head_dim=hidden_size // num_heads,
         max_position_embeddings=max_position_embeddings,
         tie_word_embeddings=True,
+        attention_dropout=attention_dropout,
         bos_token_id=pad_id,
         eos_token_id=eos_id,
         pad_token_id=pad_id,
@@ -182,7 +206,7 @@ def build_tiny_model(
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     log.info(
-        "tiny Qwen3 (%d parameters, vocab %d) saved to %s",
+        "scratch Qwen3 (%d parameters, vocab %d) saved to %s",
         model.num_parameters(),
         len(tokenizer),
         out,
@@ -258,6 +282,17 @@ def _attention(requested: str | None, device: str) -> str:
     return "sdpa"
 
 
+def is_full_checkpoint(path: str | Path) -> bool:
+    """Whether a run's checkpoint holds a whole model (full fine-tuning) rather than a LoRA
+    adapter; a directory with neither is an error."""
+    path = Path(path)
+    if (path / "adapter_config.json").is_file():
+        return False
+    if (path / "config.json").is_file():
+        return True
+    raise FileNotFoundError(f"{path} holds neither a LoRA adapter nor a model")
+
+
 def load_model_and_tokenizer(
     name_or_path: str | Path,
     *,
@@ -269,14 +304,18 @@ def load_model_and_tokenizer(
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a causal LM and its tokenizer from a hub name or a local directory.
 
-    ``quantization="nf4"`` loads 4-bit weights (QLoRA); ``adapter`` applies a saved LoRA adapter
-    (a run's ``final`` or ``checkpoint-N`` directory). The tokenizer pads on the left, as batched
+    ``quantization="nf4"`` loads 4-bit weights (QLoRA); ``adapter`` is a run's ``final`` or
+    ``checkpoint-N`` directory: a LoRA adapter applied to the base, or, after full fine-tuning,
+    the whole model loaded in the base's place. The tokenizer pads on the left, as batched
     generation needs.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = choose_device(device or "auto", quantization)
+    if adapter is not None and is_full_checkpoint(adapter):
+        # A fully fine-tuned run's checkpoint is the whole model (weights and tokenizer).
+        name_or_path, adapter = adapter, None
     torch_dtype = _torch_dtype(dtype, device)
     quant = quantization_config(quantization, device)
     # An explicit quantization_config=None would override a saved 4-bit checkpoint's own config.
@@ -290,6 +329,8 @@ def load_model_and_tokenizer(
         # Load straight onto the device: no second full copy in CPU memory for a 1.7B model.
         device_map={"": device},
     )
+    # Checkpoints saved during training carry use_cache=False; generation needs the KV cache.
+    model.config.use_cache = True
     tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), padding_side="left")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -1,13 +1,16 @@
-"""Continued pre-training: the base model as a plain causal LM on untranslated transliterations.
+"""Continued pre-training: the base model as a plain causal LM on untranslated text.
 
 Source-side pre-training was the largest single documented gain among published solutions. The
-texts are ``published_texts.csv`` (column ``transliteration``) when the data has it, else the
-training transliterations; both go through the pipeline's transliteration normaliser so the model
-sees the same spelling as in fine-tuning. Texts are packed into blocks of ``max_length`` tokens.
+texts are the transliterations of the training documents (never the held-out validation ones)
+and of ``published_texts.csv`` (column ``transliteration``) when the data has it, all through
+the pipeline's transliteration normaliser so the model sees the same spelling as in fine-tuning;
+with ``english`` also the training documents' English, which a model built from scratch must
+learn too. Texts are packed into blocks of ``max_length`` tokens.
 
-``mode: full`` trains every weight (right for the tiny model); ``mode: lora`` trains a LoRA
+``mode: full`` trains every weight (right for small models); ``mode: lora`` trains a LoRA
 adapter and merges it, so the output is a plain model directory either way, with the base's
 tokenizer and a ``base_model.json`` manifest: the ``train`` rule fine-tunes it like any base.
+Checkpoints every ``save_steps`` let a killed run resume.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class PretrainConfig:
     batch_size: int = 8
     max_length: int = 256
     lora_rank: int = 16
+    english: bool = False
+    save_steps: int = 100
     warmup_ratio: float = 0.05
     seed: int = 0
     device: str = "auto"
@@ -45,26 +50,36 @@ class PretrainConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"pretrain mode must be one of {MODES}, got {self.mode!r}")
-        for name in ("max_steps", "batch_size", "max_length", "lora_rank"):
+        for name in ("max_steps", "batch_size", "max_length", "lora_rank", "save_steps"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"pretrain {name} must be positive, got {getattr(self, name)}")
         if self.learning_rate <= 0:
             raise ValueError(f"pretrain learning_rate must be positive, got {self.learning_rate}")
 
 
-def pretrain_texts(published_csv: str | Path | None, train_csv: str | Path) -> list[str]:
-    """Normalised, non-empty, de-duplicated transliterations (published texts, else training)."""
+def pretrain_texts(
+    published_csv: str | Path | None, pairs_csv: str | Path, english: bool = False
+) -> list[str]:
+    """Normalised, non-empty, de-duplicated texts: the training documents' transliterations
+    (and English when asked), then those of published_texts.csv when given."""
+    from deep_past.io import read_frame
     from deep_past.text.transliteration import normalize_transliteration
 
-    path = published_csv if published_csv and Path(published_csv).is_file() else train_csv
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "transliteration" not in frame.columns:
-        raise ValueError(f"{path}: no column 'transliteration'")
-    texts = (normalize_transliteration(t) for t in frame["transliteration"])
+    pairs = read_frame(pairs_csv)
+    docs = pairs[(pairs["kind"] == "document") & (pairs["split"] == "train")]
+    sources = docs["source"].tolist()
+    if published_csv and Path(published_csv).is_file():
+        frame = pd.read_csv(published_csv, dtype=str, keep_default_na=False)
+        if "transliteration" not in frame.columns:
+            raise ValueError(f"{published_csv}: no column 'transliteration'")
+        sources += frame["transliteration"].tolist()
+    texts = [normalize_transliteration(t) for t in sources]
+    if english:
+        texts += docs["target"].tolist()
     unique = list(dict.fromkeys(t for t in texts if t.strip()))
-    log.info("pre-training texts: %d from %s", len(unique), path)
+    log.info("pre-training texts: %d (published: %s, english: %s)", len(unique), published_csv, english)
     if not unique:
-        raise ValueError(f"{path}: no transliterations to pre-train on")
+        raise ValueError(f"{pairs_csv}: no training documents to pre-train on")
     return unique
 
 
@@ -114,13 +129,15 @@ def pretrain(cfg: PretrainConfig, texts: list[str]) -> Path:
         warmup_steps=cfg.warmup_ratio,
         lr_scheduler_type="cosine",
         logging_steps=10,
-        save_strategy="no",
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=1,
         report_to="none",
         seed=cfg.seed,
         data_seed=cfg.seed,
         use_cpu=device == "cpu",
         bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
-        disable_tqdm=True,
+        disable_tqdm=False,
     )
     collator = DataCollatorForLanguageModeling(tokenizer, mlm=False)
     trainer = Trainer(
@@ -129,7 +146,12 @@ def pretrain(cfg: PretrainConfig, texts: list[str]) -> Path:
         train_dataset=Dataset.from_dict({"input_ids": blocks}),
         data_collator=collator,
     )
-    trainer.train()
+    from deep_past.train import last_checkpoint
+
+    resume = last_checkpoint(work)
+    if resume is not None:
+        log.info("resuming pre-training from %s", resume)
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     if cfg.mode == "lora":
         model = model.merge_and_unload()
     model.config.use_cache = True
@@ -152,7 +174,7 @@ def pretrain(cfg: PretrainConfig, texts: list[str]) -> Path:
 
 def pretrain_dir(
     base_dir: str | Path,
-    train_csv: str | Path,
+    pairs_csv: str | Path,
     published_csv: str | Path | None,
     out_dir: str | Path,
     settings: dict[str, Any],
@@ -161,4 +183,5 @@ def pretrain_dir(
     from deep_past.pipeline.models import base_model_path
 
     cfg = PretrainConfig(model=base_model_path(base_dir), output_dir=str(out_dir), **settings)
-    return pretrain(cfg, pretrain_texts(published_csv, train_csv))
+    texts = pretrain_texts(published_csv, pairs_csv, cfg.english)
+    return pretrain(cfg, texts)

@@ -1,7 +1,8 @@
 """The registry of prompt variants: name -> how a source segment becomes chat messages.
 
 A variant only says which optional parts it shows (neighbouring lines, lexicon hints, name hints,
-few-shot examples); the dataset code fills those parts only for the variants that use them. Adding
+few-shot examples, the translation memory's matches); the dataset code fills those parts only for
+the variants that use them. Adding
 a variant here makes it available to the ablation grid by name. Standard library only: the Kaggle
 notebook inlines this file.
 """
@@ -26,6 +27,9 @@ class PromptInput:
     lexicon_hint: str = ""
     name_hint: str = ""
     shots: Sequence[tuple[str, str]] = ()  # (transliteration, translation) examples
+    # The memory's best matches: (stored transliteration, its translation repaired for this
+    # source, similarity), best first (neural fuzzy repair: keep what matches, fix the rest).
+    matches: Sequence[tuple[str, str, float]] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class PromptVariant:
     lexicon: bool = False
     names: bool = False
     shots: int = 0
+    matches: int = 0
     features: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -44,6 +49,7 @@ class PromptVariant:
             "lexicon": self.lexicon,
             "names": self.names,
             "shots": self.shots > 0,
+            "matches": self.matches > 0,
         }
         object.__setattr__(self, "features", frozenset(k for k, on in used.items() if on))
 
@@ -64,6 +70,8 @@ PROMPTS: dict[str, PromptVariant] = {
             names=True,
             shots=4,
         ),
+        PromptVariant("memory_k1", "source + the memory's best match", matches=1),
+        PromptVariant("memory_k2", "source + the memory's 2 best matches", matches=2),
     )
 }
 
@@ -86,6 +94,8 @@ def user_message(variant: PromptVariant, item: PromptInput) -> str:
         parts.append(f"Glossary: {item.lexicon_hint}")
     if variant.names and item.name_hint:
         parts.append(f"Names: {item.name_hint}")
+    for src, tgt, similarity in list(item.matches)[: variant.matches]:
+        parts.append(f"Memory {similarity:.1f}:\n{src}\n=> {tgt}")
     parts.append(f"Translate:\n{item.source}")
     return "\n\n".join(parts)
 
@@ -114,13 +124,14 @@ def _visible(variant: PromptVariant, item: PromptInput) -> PromptInput:
         lexicon_hint=item.lexicon_hint if variant.lexicon else "",
         name_hint=item.name_hint if variant.names else "",
         shots=tuple(item.shots)[: variant.shots],
+        matches=tuple(item.matches)[: variant.matches],
     )
 
 
 def _shrink(item: PromptInput) -> PromptInput | None:
     """One step smaller, least useful part first: extra shots (last first), glossary items
-    (last first), context (oldest first), name items, the last shot; None when only the source
-    is left (the source itself is never cut)."""
+    (last first), context (oldest first), name items, the last shot, memory matches (last
+    first); None when only the source is left (the source itself is never cut)."""
     if len(item.shots) > 1:
         return replace(item, shots=tuple(item.shots)[:-1])
     if item.lexicon_hint:
@@ -131,6 +142,8 @@ def _shrink(item: PromptInput) -> PromptInput | None:
         return replace(item, name_hint=HINT_SEP.join(item.name_hint.split(HINT_SEP)[:-1]))
     if item.shots:
         return replace(item, shots=())
+    if item.matches:
+        return replace(item, matches=tuple(item.matches)[:-1])
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,20 @@ def build_submission(predictions: pd.DataFrame, sample: pd.DataFrame) -> pd.Data
     if missing:
         raise ValueError(f"no prediction for {len(missing)} sample id(s), e.g. {missing[:5]}")
     return pd.DataFrame({"id": sample["id"], "translation": [by_id[i] for i in sample["id"]]})
+
+
+_RUN_OF_ONE = re.compile(r"^(\S+?)(?:\s*\1)+$")  # e.g. "IIIIIIII", "the the the"
+
+
+def is_degenerate(text: str) -> bool:
+    """One character or token repeated (what an untrained model writes), not a translation."""
+    text = text.strip()
+    return len(text) > 3 and _RUN_OF_ONE.match(text) is not None
+
+
+def degenerate_ids(submission: pd.DataFrame) -> list[str]:
+    """Ids whose translation is degenerate (see :func:`is_degenerate`)."""
+    return [i for i, t in zip(submission["id"], submission["translation"], strict=True) if is_degenerate(t)]
 
 
 def submission_problems(path: str | Path, sample_path: str | Path) -> list[str]:

@@ -1,8 +1,8 @@
-"""LoRA / QLoRA supervised fine-tuning with trl's ``SFTTrainer``.
+"""Supervised fine-tuning with trl's ``SFTTrainer``: LoRA, QLoRA or every weight (``full``).
 
 ``python -m deep_past.train --config run.yaml [--key value ...]`` where the YAML holds
 ``TrainConfig`` fields and flags override them. A run directory holds ``checkpoint-N`` (all
-kept: the ablation grid evaluates them later), ``final`` (adapter + tokenizer),
+kept: the ablation grid evaluates them later), ``final`` (adapter, or the whole model after full fine-tuning, + tokenizer),
 ``log_history.json`` and TensorBoard files under ``tb``. Rerunning into a directory that holds
 checkpoints resumes from the last one.
 """
@@ -24,6 +24,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 REPORT_TO = ("tensorboard", "wandb", "none")
+FINETUNE = ("lora", "full")
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
@@ -36,6 +37,7 @@ class TrainConfig:
     train_file: str
     output_dir: str
     val_file: str | None = None
+    finetune: str = "lora"  # lora (adapter on the frozen base; nf4: QLoRA) | full (every weight)
     lora_rank: int = 16
     lora_alpha: int | None = None  # None: twice the rank
     lora_dropout: float = 0.05
@@ -57,6 +59,8 @@ class TrainConfig:
     warmup_ratio: float = 0.03
     lr_scheduler: str = "cosine"
     weight_decay: float = 0.0
+    group_by_length: bool = False  # batches of similar length: less padding (CPU time)
+    neftune_noise_alpha: float | None = None  # noisy embeddings (NEFTune) against overfitting
     bf16: bool | None = None  # None: on when CUDA supports it
     device: str = "auto"
     num_threads: int | None = None  # CPU threads for torch; set it when jobs share a machine
@@ -99,6 +103,13 @@ class TrainConfig:
             raise ValueError(f"lora_alpha must be positive, got {self.lora_alpha}")
 
     def _check_choices(self) -> None:
+        if self.finetune not in FINETUNE:
+            raise ValueError(f"finetune must be one of {FINETUNE}, got {self.finetune!r}")
+        if self.finetune == "full" and self.quantization:
+            raise ValueError(
+                "finetune 'full' trains every weight and cannot train 4-bit weights: use "
+                "finetune: lora with quantization nf4 (QLoRA), or quantization: none"
+            )
         if self.quantization not in (None, "nf4"):
             raise ValueError(f"quantization must be None or 'nf4', got {self.quantization!r}")
         if self.report_to not in REPORT_TO:
@@ -254,6 +265,8 @@ def _training_arguments(cfg: TrainConfig, device: str) -> Any:
         warmup_steps=cfg.warmup_ratio,  # transformers 5: a float below 1 is a ratio of steps
         lr_scheduler_type=cfg.lr_scheduler,
         weight_decay=cfg.weight_decay,
+        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
+        neftune_noise_alpha=cfg.neftune_noise_alpha,
         # TensorBoard goes through our own callback (fixed directory output_dir/tb).
         report_to=["wandb"] if cfg.report_to == "wandb" else "none",
         run_name=Path(cfg.output_dir).name,
@@ -319,7 +332,11 @@ def build_trainer(cfg: TrainConfig, callbacks: list[Any] | None = None) -> Any:
         train_dataset=load_sft_dataset(cfg.train_file),
         eval_dataset=load_sft_dataset(cfg.val_file) if cfg.val_file else None,
         processing_class=tokenizer,
-        peft_config=lora_config(cfg.lora_rank, cfg.lora_alpha, cfg.lora_dropout),
+        peft_config=(
+            lora_config(cfg.lora_rank, cfg.lora_alpha, cfg.lora_dropout)
+            if cfg.finetune == "lora"
+            else None
+        ),
         callbacks=_callbacks(cfg) + list(callbacks or []),
     )
 
@@ -335,7 +352,8 @@ def train(cfg: TrainConfig, callbacks: list[Any] | None = None) -> Path:
     if resume is not None:
         log.info("resuming from %s", resume)
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    trainer.save_model(str(out / "final"))  # adapter + tokenizer (processing_class)
+    trainer.model.config.use_cache = True  # off for training; a saved model generates
+    trainer.save_model(str(out / "final"))  # adapter or model, + tokenizer (processing_class)
     history = trainer.state.log_history
     (out / "log_history.json").write_text(json.dumps(history, indent=2))
     return out

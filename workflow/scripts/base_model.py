@@ -4,4 +4,5 @@ with job(snakemake.log[0], snakemake.threads):
     from deep_past.pipeline.models import base_model_dir
 
     p = snakemake.params
-    base_model_dir(p.model, p.tiny, snakemake.input.train, snakemake.output.model)
+    i = snakemake.input
+    base_model_dir(p.model, p.scratch, i.train, snakemake.output.model, i.get("shipped"))

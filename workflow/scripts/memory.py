@@ -11,4 +11,5 @@ with job(snakemake.log[0]):
         i.lexicon,
         i.proper_nouns,
         options=snakemake.params.options,
+        nbest=int(snakemake.wildcards.get("k", 1)),
     )

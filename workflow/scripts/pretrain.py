@@ -5,4 +5,4 @@ with job(snakemake.log[0], snakemake.threads):
 
     i = snakemake.input
     texts = i.get("published")
-    pretrain_dir(i.base, i.train, texts, snakemake.output.model, snakemake.params.settings)
+    pretrain_dir(i.base, i.pairs, texts, snakemake.output.model, snakemake.params.settings)

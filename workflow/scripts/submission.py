@@ -1,7 +1,8 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.scoring import submission_file
+    from deep_past.pipeline.scoring import choose_submission, submission_file
 
-    i = snakemake.input
-    submission_file(i.predictions, i.sample, snakemake.output.submission)
+    i, p = snakemake.input, snakemake.params
+    chosen = choose_submission(p.choice, dict(zip(p.systems, i.predictions)), i.scores)
+    submission_file(chosen, i.sample, snakemake.output.submission)

@@ -169,14 +169,15 @@ def sft_files(
     max_tokens: int,
     out_stats: str | Path,
     synthetic: dict[str, Any] | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> None:
-    """Chat records for training (train documents, plus synthetic lexicon pairs when asked) and
-    for the validation loss (val segments); prompt token statistics of both."""
+    """Chat records for training (train pairs of ``kinds``, plus synthetic lexicon pairs when
+    asked) and for the validation loss (val segments); prompt token statistics of both."""
     variant = get_variant(prompt)
     pairs = read_frame(pairs_csv)
     hints = hint_functions(variant, tables)
     count = token_counter(base_dir)
-    train = training_segments(pairs)
+    train = training_segments(pairs, kinds)
     if synthetic:
         from deep_past.synthetic import synthetic_segments
 

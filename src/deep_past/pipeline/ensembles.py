@@ -21,8 +21,10 @@ def memory_file(
     lexicon_csv: str | Path | None = None,
     proper_nouns_csv: str | Path | None = None,
     options: Mapping[str, object] | None = None,
+    nbest: int = 1,
 ) -> None:
-    """Answer every segment from the translation memory. For the validation split the memory
+    """Answer every segment from the translation memory (its ``nbest`` best answers, one row
+    each, when more than one: candidates for MBR). For the validation split the memory
     holds only training documents; for test-shaped sets it holds every document. With the
     lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
     override fields of :class:`~deep_past.memory.MemoryConfig` (config ``memory_options``)."""
@@ -39,10 +41,17 @@ def memory_file(
         log.info("name speller: %d name forms", len(names))
     config = MemoryConfig(**dict(options or {}))
     memory = TranslationMemory.from_pairs(pairs, config, names=names)
-    test = segments.rename(columns={"source": "transliteration"})
-    translations = memory.translate(test)
     log.info("memory: %d pairs, %d segments", len(pairs), len(segments))
-    write_csv(pd.DataFrame({"id": segments["id"], "raw": translations}), out_raw)
+    if nbest == 1:
+        translations = memory.translate(segments.rename(columns={"source": "transliteration"}))
+        write_csv(pd.DataFrame({"id": segments["id"], "raw": translations}), out_raw)
+        return
+    rows = [
+        (seg_id, answer)
+        for seg_id, source in zip(segments["id"], segments["source"], strict=True)
+        for _, answer, _ in memory.candidates(source, nbest) or [("", "<gap>", 0.0)]
+    ]
+    write_csv(pd.DataFrame(rows, columns=["id", "raw"]), out_raw)
 
 
 def member_weights(members: Sequence[str], patterns: Mapping[str, float]) -> dict[str, float]:

@@ -1,4 +1,5 @@
-"""Hint sources for the prompt variants that show them (lexicon, names, retrieved examples)."""
+"""Hint sources for the prompt variants that show them (lexicon, names, retrieved examples, the
+translation memory's matches)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ class HintTables:
 
     lexicon: str | Path | None = None
     proper_nouns: str | Path | None = None
-    memory: str | Path | None = None  # pairs.csv: retrieval source for few-shot examples
+    memory: str | Path | None = None  # pairs.csv: retrieval source for examples and matches
+    # Documents the memory's matches come from: the training split for training and validation
+    # prompts, every document for test-shaped sets (as the memory system answers them).
+    match_splits: tuple[str, ...] = ("train",)
+
+
+def memory_splits(split: str) -> tuple[str, ...]:
+    """Documents the memory answers a split from: validation prompts only see training
+    documents (their own are held out), test-shaped sets see every document."""
+    return ("train",) if split in ("train", "val") else ("train", "val")
 
 
 def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]:
@@ -37,18 +47,41 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
     if "shots" in variant.features and tables.memory:
         hints["shots"] = _shots(read_frame(tables.memory), variant.shots, tables)
+    if "matches" in variant.features and tables.memory:
+        hints["matches"] = _matches(read_frame(tables.memory), variant.matches, tables)
     return hints
+
+
+def _name_speller(tables: HintTables) -> Any:
+    from deep_past.name_slots import NameSpeller
+
+    if tables.lexicon or tables.proper_nouns:
+        return NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
+    return None
+
+
+def _matches(
+    pairs: pd.DataFrame, k: int, tables: HintTables
+) -> Callable[[str, str], Sequence[tuple[str, str, float]]]:
+    from deep_past.memory import MemoryConfig, TranslationMemory
+
+    stored = pairs[pairs["split"].isin(tables.match_splits)]
+    memory = TranslationMemory.from_pairs(stored, MemoryConfig(), names=_name_speller(tables))
+
+    def matches(source: str, text_id: str) -> Sequence[tuple[str, str, float]]:
+        # Never the segment's own document: a training example must learn to repair a match
+        # from elsewhere, as at test time, not to copy its own reference.
+        return memory.candidates(source, k, exclude_doc=text_id.split(":")[0])
+
+    return matches
 
 
 def _shots(
     pairs: pd.DataFrame, k: int, tables: HintTables
 ) -> Callable[[str, str], Sequence[tuple[str, str]]]:
     from deep_past.memory import MemoryConfig, TranslationMemory
-    from deep_past.name_slots import NameSpeller
 
-    names = None
-    if tables.lexicon or tables.proper_nouns:
-        names = NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
+    names = _name_speller(tables)
     # Search only: the repair step's word table is not needed, so it is not trained.
     memory = TranslationMemory.from_pairs(
         pairs[pairs["split"] == "train"], MemoryConfig(repair=False), names=names

@@ -19,20 +19,33 @@ MANIFEST = "base_model.json"
 
 
 def base_model_dir(
-    model: str, tiny: dict[str, Any], train_csv: str | Path, out: str | Path
+    model: str,
+    scratch: dict[str, Any],
+    train_csv: str | Path,
+    out: str | Path,
+    shipped: str | Path | None = None,
 ) -> None:
-    """Build the tiny model here, or record which hub/local model the runs start from."""
+    """Record the base model the runs start from: the shipped one (``tiny``), one built here
+    from scratch (``scratch``: tokenizer trained on the training documents, random weights), or
+    a hub/local model."""
     out = Path(out)
-    if model == "tiny":
-        from deep_past.modeling import build_tiny_model
+    if model == "scratch":
+        from deep_past.modeling import build_scratch_model
 
         train = read_table(train_csv, TRAIN)
         texts = train["transliteration"].tolist() + train["translation"].tolist()
-        build_tiny_model(texts, out, **tiny)
-        write_json({"model": "tiny", "path": ".", **tiny}, out / MANIFEST)
+        build_scratch_model(texts, out, **scratch)
+        write_json({"model": "scratch", "path": ".", **scratch}, out / MANIFEST)
+        log.info("base model: %s", read_json(out / MANIFEST))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    if model == "tiny":
+        if shipped is None or not (Path(shipped) / "config.json").is_file():
+            raise FileNotFoundError(f"the shipped base model is missing: {shipped}")
+        # Absolute, so the runs load it wherever snakemake's working directory is.
+        write_json({"model": "tiny", "path": str(Path(shipped).resolve())}, out / MANIFEST)
     else:
         # A hub name or a local directory: loaded (and cached by transformers) where it is used.
-        out.mkdir(parents=True, exist_ok=True)
         write_json({"model": model, "path": model}, out / MANIFEST)
     log.info("base model: %s", read_json(out / MANIFEST))
 

@@ -1,0 +1,119 @@
+"""Generation speed of a model: batched (left padding, length-sorted) against one prompt at a time.
+
+Usage: python benchmarks/generate.py [--model DIR] [--prompt plain] [--batch-size 32]
+       [--limit N] [--threads 2]
+
+Prompts are the demo test segments (resources/demo/test.csv, preprocessed as the pipeline does)
+through the project's prompt variants and the model's chat template; with ``--prompt memory_k1``
+the memory's matches come from the demo training documents. Greedy decoding both ways, same
+new-token budget rule; prints the generated tokens per second of each, how many outputs are
+identical, and on the last line the batched/one-at-a-time speed ratio (goal >= 5x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+GOAL = 5.0
+
+
+def demo_prompts(prompt: str, base_dir: Path) -> list[list[dict[str, str]]]:
+    """The demo test segments as chat prompts of ``prompt``, as the prompts rule builds them."""
+    from deep_past.pipeline.data import lexicon_files, preprocess_test_file, preprocess_train_file
+    from deep_past.pipeline.datasets import pairs_files, prompt_file, read_jsonl
+    from deep_past.pipeline.hints import HintTables, memory_splits
+    from deep_past.pipeline.models import MANIFEST
+
+    demo = ROOT / "resources" / "demo"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        (out / "base").mkdir()
+        (out / "base" / MANIFEST).write_text(f'{{"model": "bench", "path": "{base_dir}"}}')
+        preprocess_train_file(demo / "train.csv", out / "train.csv")
+        preprocess_test_file(demo / "test.csv", out / "test.csv", sample_csv=None)
+        pairs_files(
+            out / "train.csv",
+            demo / "Sentences_Oare_FirstWord_LinNum.csv",
+            out / "pairs.csv",
+            out / "val.csv",
+            out / "stats.json",
+            val_fraction=0.1,
+            split_seed=0,
+            alignment="auto",
+        )
+        lexicon_files(
+            demo / "OA_Lexicon_eBL.csv",
+            demo / "eBL_Dictionary.csv",
+            out / "train.csv",
+            out / "lexicon.csv",
+            out / "proper_nouns.csv",
+        )
+        tables = HintTables(
+            out / "lexicon.csv", out / "proper_nouns.csv", out / "pairs.csv", memory_splits("test")
+        )
+        prompt_file(
+            out / "test.csv",
+            prompt,
+            out / "prompts.jsonl",
+            tables,
+            base_dir=out / "base",
+            max_tokens=768,
+            out_stats=out / "stats.json",
+        )
+        return [r["prompt"] for r in read_jsonl(out / "prompts.jsonl")]
+
+
+def timed(model, tokenizer, prompts, batch_size: int) -> tuple[list[str], float, int]:
+    from deep_past.generate import GenerateConfig, generate
+
+    cfg = GenerateConfig(batch_size=batch_size, max_new_tokens=192, min_new_tokens=8)
+    start = time.perf_counter()
+    outputs = [o[0] for o in generate(model, tokenizer, prompts, cfg)]
+    seconds = time.perf_counter() - start
+    tokens = sum(len(tokenizer(o, add_special_tokens=False)["input_ids"]) + 1 for o in outputs)
+    return outputs, seconds, tokens
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--model", type=Path, default=ROOT / "resources" / "models" / "tiny")
+    parser.add_argument("--prompt", default="plain")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--limit", type=int, default=0, help="first N prompts only (0 = all)")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    import torch
+
+    from deep_past.modeling import load_model_and_tokenizer
+
+    torch.set_num_threads(args.threads)
+    prompts = demo_prompts(args.prompt, args.model.resolve())
+    if args.limit:
+        prompts = prompts[: args.limit]
+    model, tokenizer = load_model_and_tokenizer(args.model, device="cpu")
+    rows = {}
+    for name, size in (("one at a time", 1), (f"batched ({args.batch_size})", args.batch_size)):
+        rows[name] = timed(model, tokenizer, prompts, size)
+    (single, t1, n1), (batched, tb, nb) = rows.values()
+    same = sum(a == b for a, b in zip(single, batched, strict=True))
+    params = sum(p.numel() for p in model.parameters())
+    print(f"model {args.model} ({params:,} parameters), {len(prompts)} {args.prompt} prompts")
+    print(f"{'decoding':<16}{'seconds':>9}{'tokens':>8}{'tokens/s':>10}")
+    for name, (_, seconds, tokens) in rows.items():
+        print(f"{name:<16}{seconds:>9.2f}{tokens:>8}{tokens / seconds:>10.1f}")
+    print(f"identical outputs: {same}/{len(prompts)}")
+    ratio = (nb / tb) / (n1 / t1)
+    print(f"batched / one at a time: {ratio:.2f}x tokens/s (goal >= {GOAL:.0f}x)")
+
+
+if __name__ == "__main__":
+    main()
