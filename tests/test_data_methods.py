@@ -145,6 +145,29 @@ def test_ablation_table_joins_prompt_tokens_and_setup(tmp_path):
     assert (table["alignment"] == "dp").all()
 
 
+def test_best_system_is_the_highest_validation_geomean_and_is_marked(tmp_path):
+    from deep_past.ablation import best_system, mark_best
+
+    files = []
+    for system, split, geomean in (
+        ("plain/default/r8/s0/last", "val", 20.0),
+        ("memory", "val", 23.5),
+        ("mbr/all", "val", 23.5),  # a tie: the first in table order wins
+        ("plain/default/r8/s0/last", "eval", 40.0),  # never chosen on the eval set
+    ):
+        path = tmp_path / "scores" / system / f"{split}.json"
+        write_json({"bleu": 1.0, "chrf": 1.0, "geomean": geomean, "n": 3}, path)
+        files.append(path)
+    table = ablation_table(files)
+    best = best_system(table)
+    assert best["system"] == "memory" and best["margin"] == 0.0
+    assert best["runner_up"] == "mbr/all"
+    marked = mark_best(table)
+    assert set(marked.loc[marked["selected"] == "best", "system"]) == {"memory"}
+    with pytest.raises(ValueError, match="no scores on the 'test' split"):
+        best_system(table, "test")
+
+
 def test_alignment_options_differ_as_named():
     from deep_past.pipeline.datasets import aligned_pairs
 
@@ -199,12 +222,37 @@ def test_prompt_file_measures_and_keeps_the_budget(tmp_path_factory, tmp_path, t
     assert all(n <= 150 for n in lengths if n != max(lengths)) or measured["over_budget"] > 0
 
 
+def demo_pairs(tmp_path) -> Path:
+    """pairs.csv of the demo documents (whole documents only), a tenth held out."""
+    from deep_past.dataset import document_pairs, split_pairs
+
+    pairs = split_pairs(document_pairs(read_table(DEMO_TRAIN, TRAIN)), 0.1, 0)
+    pairs.to_csv(tmp_path / "pairs.csv", index=False)
+    return tmp_path / "pairs.csv"
+
+
+def test_pretrain_texts_are_training_documents_and_optionally_their_english(tmp_path):
+    from deep_past.pretrain import pretrain_texts
+
+    pairs_csv = demo_pairs(tmp_path)
+    pairs = pd.read_csv(pairs_csv)
+    train_docs = pairs[pairs["split"] == "train"]
+    source_only = pretrain_texts(None, pairs_csv)
+    assert len(source_only) == train_docs["source"].nunique()
+    held_out = pairs.loc[pairs["split"] == "val", "target"].iloc[0]
+    with_english = pretrain_texts(None, pairs_csv, english=True)
+    assert train_docs["target"].iloc[0] in with_english and held_out not in with_english
+    published = tmp_path / "published_texts.csv"
+    pd.DataFrame({"transliteration": ["a-na ša-lim-a-šùr", ""]}).to_csv(published, index=False)
+    assert pretrain_texts(published, pairs_csv)[-1] == "a-na ša-lim-a-šùr"
+
+
 def test_pretrain_tiny_model_full_and_lora(tmp_path_factory, tmp_path):
     from deep_past.modeling import load_model_and_tokenizer
     from deep_past.pretrain import PretrainConfig, pack, pretrain, pretrain_texts
 
     assert pack([[1, 2], [3]], 0, 2) == [[1, 2], [0, 3]]
-    texts = pretrain_texts(tmp_path / "absent.csv", DEMO_TRAIN)[:16]
+    texts = pretrain_texts(tmp_path / "absent.csv", demo_pairs(tmp_path))[:16]
     tiny = str(tiny_model_path(tmp_path_factory))
     for mode in ("full", "lora"):
         cfg = PretrainConfig(

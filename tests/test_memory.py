@@ -106,3 +106,22 @@ def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
         memory_file(tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options)
         outputs[name] = pd.read_csv(out)["raw"].tolist()
     assert outputs == {"default": ["1 ½ minas of silver."], "raw": ["1.5 minas of silver."]}
+
+
+def test_candidates_rank_answers_and_the_first_is_the_translation(
+    memory: TranslationMemory,
+) -> None:
+    test = pd.read_csv(DEMO / "test.csv")
+    for query in test["transliteration"].head(8):
+        found = memory.candidates(query, 3)
+        assert len(found) == 3 and found[0][1] == memory.translate_one(query)
+        assert len({source for source, _, _ in found}) == 3
+        sims = [sim for _, _, sim in found]
+        assert all(0.0 <= s <= 1.0 + 1e-9 for s in sims)
+
+
+def test_candidates_never_come_from_the_excluded_document(memory: TranslationMemory) -> None:
+    row = memory.pairs.iloc[3]
+    found = memory.candidates(row["source"], 5, exclude_doc=row["oare_id"])
+    own = set(memory.pairs.loc[memory.pairs["oare_id"] == row["oare_id"], "source"])
+    assert found and not {source for source, _, _ in found} & own

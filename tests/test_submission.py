@@ -45,3 +45,21 @@ def test_duplicates_and_bad_encoding(tmp_path, sample):
     assert "duplicate id" in submission_problems(sub, sample)[0]
     sub.write_bytes("id,translation\n0,café\n".encode("latin-1"))
     assert "UTF-8" in submission_problems(sub, sample)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "degenerate"),
+    [
+        ("IIIIIIIIIIII", True),
+        ("bebebebebe", True),
+        ("the the the the", True),
+        ("Seal of Aššur-idī.", False),
+        ("1 ½ minas of silver", False),
+        ("<gap>", False),
+        ("ok", False),
+    ],
+)
+def test_degenerate_translations_are_recognised(text, degenerate):
+    from deep_past.submission import is_degenerate
+
+    assert is_degenerate(text) is degenerate

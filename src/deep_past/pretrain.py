@@ -77,7 +77,9 @@ def pretrain_texts(
     if english:
         texts += docs["target"].tolist()
     unique = list(dict.fromkeys(t for t in texts if t.strip()))
-    log.info("pre-training texts: %d (published: %s, english: %s)", len(unique), published_csv, english)
+    log.info(
+        "pre-training texts: %d (published: %s, english: %s)", len(unique), published_csv, english
+    )
     if not unique:
         raise ValueError(f"{pairs_csv}: no training documents to pre-train on")
     return unique

@@ -30,7 +30,11 @@ def is_degenerate(text: str) -> bool:
 
 def degenerate_ids(submission: pd.DataFrame) -> list[str]:
     """Ids whose translation is degenerate (see :func:`is_degenerate`)."""
-    return [i for i, t in zip(submission["id"], submission["translation"], strict=True) if is_degenerate(t)]
+    return [
+        i
+        for i, t in zip(submission["id"], submission["translation"], strict=True)
+        if is_degenerate(t)
+    ]
 
 
 def submission_problems(path: str | Path, sample_path: str | Path) -> list[str]:

@@ -8,4 +8,6 @@ with job(snakemake.log[0]):
     tables = HintTables(i.get("lexicon"), i.get("proper_nouns"), i.get("memory"))
     synthetic = synthetic_options(p.synthetic, i.get("synthetic_lexicon"), i.get("synthetic_names"))
     kw = dict(base_dir=i.base, max_tokens=p.max_tokens, out_stats=o.stats, synthetic=synthetic)
-    sft_files(i.pairs, i.val, snakemake.wildcards.prompt, o.train, o.val, tables, kinds=p.kinds, **kw)
+    sft_files(
+        i.pairs, i.val, snakemake.wildcards.prompt, o.train, o.val, tables, kinds=p.kinds, **kw
+    )
