@@ -3,8 +3,8 @@
 ``python -m deep_past.train --config run.yaml [--key value ...]`` where the YAML holds
 ``TrainConfig`` fields and flags override them. A run directory holds ``checkpoint-N`` (all
 kept: the ablation grid evaluates them later), ``final`` (adapter, or the whole model after full
-fine-tuning, + tokenizer), ``log_history.json`` and TensorBoard files under ``tb``. Rerunning into a directory that holds
-checkpoints resumes from the last one.
+fine-tuning, + tokenizer), ``log_history.json`` and TensorBoard files under ``tb``. Rerunning
+into a directory that holds checkpoints resumes from the last one.
 """
 
 from __future__ import annotations
