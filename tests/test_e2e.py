@@ -41,6 +41,47 @@ def test_scores_cover_every_system_and_split(demo_run):
     assert "nw:2" in scores["chrf_signature"] and "tok:13a" in scores["bleu_signature"]
 
 
+def test_submission_has_no_degenerate_output(demo_run):
+    from deep_past.submission import degenerate_ids
+
+    submission = pd.read_csv(demo_run / "results" / "submission.csv", keep_default_na=False)
+    assert degenerate_ids(submission) == []
+
+
+def test_best_submission_is_the_marked_system_and_at_least_the_memory(demo_run):
+    """`submission: best` takes the highest validation geomean; on the demo's eval set it
+    scores at least what the memory scores."""
+    table = pd.read_csv(demo_run / "results" / "ablation" / "scores.tsv", sep="\t")
+    chosen = table.loc[table["selected"] == "best", "system"].unique()
+    assert len(chosen) == 1
+    val = table[table.split == "val"].set_index("system")["geomean"]
+    assert val[chosen[0]] == val.max()
+    expected = pd.read_csv(demo_run / "results" / "predictions" / chosen[0] / "test.csv")
+    submission = pd.read_csv(demo_run / "results" / "submission.csv")
+    assert submission.set_index("id")["translation"].equals(
+        expected.set_index("id")["translation"].loc[submission["id"]]
+    )
+    log = (demo_run / "results" / "logs" / "submission.log").read_text()
+    assert f"submission: best = {chosen[0]}" in log
+    evals = table[table.split == "eval"].set_index("system")["geomean"]
+    assert evals[chosen[0]] >= evals["memory"]
+
+
+def test_finetuning_the_shipped_base_learns(demo_run):
+    """From the shipped base (a model that already translates), fine-tuning lowers the
+    validation loss and raises validation chrF++ over the base's zero-shot answers."""
+    history = json.loads(
+        (
+            demo_run / "results" / "runs" / RUN.rsplit("/", 1)[0] / "train" / "log_history.json"
+        ).read_text()
+    )
+    losses = [e["eval_loss"] for e in history if "eval_loss" in e]
+    assert len(losses) >= 2 and min(losses[1:]) < losses[0]  # losses[0]: before training
+    table = pd.read_csv(demo_run / "results" / "ablation" / "scores.tsv", sep="\t")
+    chrf = table[table.split == "val"].set_index("system")["chrf"]
+    assert chrf[RUN] > chrf[f"zeroshot/{RUN.split('/')[0]}"] > 10
+
+
 def test_every_rule_logged_and_benchmarked(demo_run):
     logs = list((demo_run / "results" / "logs").rglob("*.log"))
     benchmarks = list((demo_run / "results" / "benchmarks").rglob("*.tsv"))

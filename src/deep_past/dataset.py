@@ -134,6 +134,12 @@ def training_segments(pairs: pd.DataFrame, kinds: Sequence[str] | None = None) -
     train = pairs[pairs["split"] == "train"]
     if kinds is not None:
         train = train[train["kind"].isin(kinds)]
+        if train.empty:
+            have = sorted(set(pairs["kind"]))
+            raise ValueError(
+                f"no training pairs of kinds {list(kinds)} (data.train_kinds); the pairs hold "
+                f"{have}: data.alignment none gives whole documents only"
+            )
     train = train.sort_values(["oare_id", "kind", "position"])
     return pd.DataFrame(
         {

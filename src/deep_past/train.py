@@ -256,6 +256,7 @@ def _training_arguments(cfg: TrainConfig, device: str) -> Any:
         save_total_limit=None,  # keep every checkpoint for the ablation grid
         eval_strategy="steps" if has_eval else "no",
         eval_steps=cfg.eval_steps if has_eval else None,
+        eval_on_start=has_eval,  # the base's validation loss: where the curve starts
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
         seed=cfg.seed,

@@ -26,6 +26,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+TRAINING_STATE = shutil.ignore_patterns(
+    "optimizer.pt", "scheduler.pt", "rng_state*.pth", "training_args.bin", "trainer_state.json"
+)
 ADAPTER_DIR = "adapter"
 ADAPTERS_DIR = "adapters"  # one per member run of an ensemble export
 TABLES_DIR = "tables"
@@ -148,6 +151,12 @@ def export_model(
 
     if quantize not in QUANTIZE:
         raise ValueError(f"unknown quantize {quantize!r}: use one of {QUANTIZE}")
+    if adapter is not None:
+        from deep_past.modeling import is_full_checkpoint
+
+        if is_full_checkpoint(adapter):
+            # A fully fine-tuned run's checkpoint is the whole model: it is what is exported.
+            base_model, adapter = str(adapter), None
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
@@ -310,7 +319,8 @@ def export_members(
     out = Path(out_dir)
     base_manifest = _read_manifest(out)
     for member, adapter in adapters.items():
-        shutil.copytree(adapter, out / adapter_dir(member))
+        # A checkpoint's training state (optimizer, RNG) is of no use to the notebook.
+        shutil.copytree(adapter, out / adapter_dir(member), ignore=TRAINING_STATE)
     return _finish(
         out,
         tables,
