@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= $(shell nproc)
 
-.PHONY: setup run test lint format dag clean
+.PHONY: setup run test lint format dag clean base-model
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ dag: setup
 
 clean:
 	rm -rf results .snakemake
+
+# A new shipped base (resources/models/tiny) from scratch on a Kaggle-shaped data dir: tokenizer,
+# pre-training, full fine-tuning of each grid prompt, one thread per run so the runs share cores.
+DATA ?= data/kaggle
+base-model: setup
+	$(BIN)/snakemake -c$(CORES) --set-threads train=1 --configfile config/base-build.yaml \
+		--config data_dir=$(DATA) -- results/shipped_base
+	@echo "copy results/shipped_base to resources/models/tiny to make it the default base"
 
 # Cluster / cloud GPU (docs/cluster.md). `snakemake --profile cloud-gpu` finds the profile in
 # the user's snakemake config dir: link it there (this checkout's copy, kept up to date by git).
