@@ -24,6 +24,8 @@ SECRETS = {
 FAST = {
     "eval_set": "",
     "zeroshot": False,
+    "grid": {"prompt": ["plain"], "checkpoint": ["last"]},
+    "submission": "plain/default/r8/s0/last",
     "hparams": {
         "default": {
             "learning_rate": 0.002,

@@ -17,11 +17,13 @@ def wf(tmp_path):
 def test_default_graph(wf):
     counts = job_counts(wf)
     assert counts["train"] == 1
-    # val + eval per checkpoint, plus test for the submission; zero-shot on val + eval.
-    assert counts["predict"] == 3 and counts["predict_zeroshot"] == 2
-    # the memory and the default MBR ensemble are scored on val + eval too.
-    assert counts["memory"] == 2 and counts["mbr"] == 2
+    # val + eval per system, and test for each: `submission: best` may take any of them.
+    assert counts["predict"] == 3 and counts["predict_zeroshot"] == 3
+    assert counts["memory"] == 3 and counts["mbr"] == 3
     assert counts["evaluate"] == 8 and counts["submission"] == 1
+    # A named submission predicts the test set with that system alone.
+    named = job_counts(wf, "--config", "submission=memory")
+    assert named["predict"] == 2 and named["predict_zeroshot"] == 2 and named["memory"] == 3
 
 
 def test_grid_multiplies_runs_not_training(wf):
@@ -41,7 +43,7 @@ def test_grid_multiplies_runs_not_training(wf):
     counts = job_counts(wf, "--configfile", str(overlay))
     runs = 2 * 2 * 2
     assert counts["train"] == runs
-    assert counts["predict"] == runs * 2 * 2 + 1  # val + eval per checkpoint, test once
+    assert counts["predict"] == runs * 2 * 3  # val, eval and test per checkpoint (best)
     assert counts["sft_data"] == 2
     assert counts["evaluate"] == (runs * 2 + 2 + 1 + 1) * 2  # runs x ckpts, zero-shot, memory, mbr
 
@@ -58,8 +60,8 @@ def test_prompt_ranking_overlay_graph(wf):
         "eval_set=resources/demo",
     )
     assert counts["train"] == 4 and counts["sft_data"] == 4
-    assert counts["predict"] == 4 * 2 + 1  # val + eval per run, test for the submission
-    assert counts["memory"] == 2 and counts["mbr"] == 4  # ensembles "all" and "variants"
+    assert counts["predict"] == 4 * 3  # val, eval and test per run (submission: best)
+    assert counts["memory"] == 3 and counts["mbr"] == 6  # ensembles "all" and "variants"
 
 
 def test_lint_clean(wf):

@@ -37,6 +37,7 @@ FEATURE_MODULES = {
     "lexicon": ("deep_past.lexicon",),
     "names": ("deep_past.lexicon",),
     "shots": ("deep_past.memory", "deep_past.name_slots"),
+    "matches": ("deep_past.memory", "deep_past.name_slots"),
     # The translation memory as a system (a member, or the submission itself).
     "memory": ("deep_past.pipeline.ensembles", "deep_past.memory", "deep_past.name_slots"),
 }
