@@ -106,3 +106,17 @@ def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
         memory_file(tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options)
         outputs[name] = pd.read_csv(out)["raw"].tolist()
     assert outputs == {"default": ["1 ½ minas of silver."], "raw": ["1.5 minas of silver."]}
+
+
+def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(memory: TranslationMemory) -> None:
+    """A 100 KB query (every demo document, then again): the answer covers the row piece by
+    piece, in order, instead of one stored sentence (the workflow test bounds its memory)."""
+    train = pd.read_csv(DEMO / "train.csv")
+    text = ""
+    while len(text.encode()) < 100_000:
+        text += " " + " ".join(train["transliteration"])
+    answer = memory.translate_one(text.strip())
+    most_words = max(len(s.split()) for s in memory.pairs["source"])
+    first_piece = " ".join(text.split()[:most_words])
+    assert answer.startswith(memory.translate_one(first_piece))
+    assert len(answer.split()) > 20 * max(len(t.split()) for t in memory.pairs["target"])
