@@ -66,8 +66,6 @@ def test_a_budget_below_the_fixed_prompt_cannot_be_met() -> None:
 
 
 def test_pieces_of_one_id_are_joined_in_order() -> None:
-    ids, texts = join_pieces(
-        ["a", "b", "b", "b", "c"], ["one", "two", "", "three", "four"]
-    )
+    ids, texts = join_pieces(["a", "b", "b", "b", "c"], ["one", "two", "", "three", "four"])
     assert ids == ["a", "b", "c"]
     assert texts == ["one", "two three", "four"]  # an empty piece adds no double space
