@@ -6,6 +6,17 @@ import re
 
 from deep_past.prompts import PROMPTS
 
+# Optional paths and names: "" and null (`--config eval_set=` on the command line) both mean
+# none; spelled "" from here on, so every reader sees one value.
+for _section, _key in (
+    (config, "eval_set"),
+    (config, "submission"),
+    (config["cluster"]["ssh"], "host"),
+    (config["kaggle"]["notebook"], "model_dir"),
+):
+    if _section.get(_key) is None:
+        _section[_key] = ""
+
 SPLITS_SCORED = ["val"] + (["eval"] if config["eval_set"] else [])
 
 

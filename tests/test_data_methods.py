@@ -213,13 +213,26 @@ def test_prompt_file_measures_and_keeps_the_budget(tmp_path_factory, tmp_path, t
             out_stats=stats,
         )
         measured = json.loads(stats.read_text())
-        lengths = [count(r["prompt"]) for r in read_jsonl(out)]
+        records = read_jsonl(out)
+        lengths = [count(r["prompt"]) for r in records]
         assert measured["prompt_tokens_max"] == max(lengths)
-        assert measured["prompt_tokens_mean"] == pytest.approx(sum(lengths) / 5, abs=0.05)
+        assert measured["prompt_tokens_mean"] == pytest.approx(
+            sum(lengths) / len(lengths), abs=0.05
+        )
         loose = loose or measured
-    # The budget trimmed the context; prompts whose source alone is longer stay whole.
-    assert measured["trimmed"] > 0 and measured["prompt_tokens_max"] < loose["prompt_tokens_max"]
-    assert all(n <= 150 for n in lengths if n != max(lengths)) or measured["over_budget"] > 0
+    # A budget over the tiny model's context (2048) is held to the context: nothing to cut.
+    assert loose["max_tokens"] == 2048 and loose["prompts"] == 5 and loose["cut_segments"] == 0
+    # At 150 tokens the context is trimmed and every source is too long for one prompt: each is
+    # cut into pieces (records of its id, in order) that together are the source, word for word.
+    assert measured["trimmed"] > 0 and measured["cut_segments"] == 5
+    assert max(lengths) <= 150 and measured["over_budget"] == 0
+    pieces: dict[str, list[str]] = {}
+    for record in records:
+        source = record["prompt"][-1]["content"].split("Translate:\n")[-1]
+        pieces.setdefault(record["id"], []).append(source)
+    assert list(pieces) == list("abcde")
+    for seg_id, source in zip("abcde", train["transliteration"], strict=True):
+        assert len(pieces[seg_id]) > 1 and " ".join(pieces[seg_id]) == " ".join(source.split())
 
 
 def demo_pairs(tmp_path) -> Path:
@@ -287,6 +300,25 @@ def test_source_alone_over_budget_comes_back_whole():
     item = PromptInput("a b c d e f g h")
     fitted, n, cut = fit_to_budget("plain", item, words, 1)
     assert fitted.source == item.source and not cut and n > 1
+
+
+def test_long_segments_become_pieces_logged_with_their_row(caplog):
+    from deep_past.pipeline.datasets import cut_long_segments
+    from deep_past.prompts import get_variant
+
+    plain = get_variant("plain")
+    fixed = words(build_messages(plain, PromptInput("")))
+    segments = pd.DataFrame(
+        {"id": ["s0", "s1"], "text_id": "t", "source": ["a-na", " ".join(["KÙ"] * 50)]}
+    )
+    with caplog.at_level("WARNING"):
+        cut, stats = cut_long_segments(segments, plain, words, fixed + 20, "test.csv")
+    assert cut["id"].tolist() == ["s0", "s1", "s1", "s1"]  # 50 words in pieces of 20, 20, 10
+    assert cut["source"].str.split().str.len().tolist() == [1, 20, 20, 10]
+    assert stats == {"cut_segments": 1, "truncated_segments": 0}
+    assert "test.csv row 2 (id s1)" in caplog.text and "3 pieces" in caplog.text
+    with pytest.raises(ValueError, match="data.prompt_max_tokens"):
+        cut_long_segments(segments, plain, words, fixed - 1, "test.csv")
 
 
 def test_sentence_rows_read_as_strings_align_like_numbers():

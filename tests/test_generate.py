@@ -120,3 +120,32 @@ def test_cli_writes_generations_next_to_input_fields(
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == [0, 1]
     assert all(len(r["generations"]) == 1 for r in rows)
+
+
+def test_a_prompt_over_the_models_context_keeps_its_end_with_a_warning(
+    tiny, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Prompts from elsewhere (the CLI) may exceed the context: no crash, no huge allocation;
+    the model sees at most context - budget prompt tokens, and the log names the prompt."""
+    model, tok = tiny
+    monkeypatch.setattr(model.config, "max_position_embeddings", 96)
+    cfg = GenerateConfig(max_new_tokens=8, min_new_tokens=8, do_sample=True, seed=1)
+    messages = [conversation("a-na"), conversation(" ".join(SOURCES * 20))]
+    (long_prompt,) = render_prompts(tok, messages[1:])
+    n_long = len(tok(long_prompt, add_special_tokens=False)["input_ids"])
+    seen: list[int] = []
+
+    def prefill_length(module, args, kwargs):  # type: ignore[no-untyped-def]
+        if not seen:
+            seen.append(kwargs["input_ids"].shape[1])
+
+    hook = model.register_forward_pre_hook(prefill_length, with_kwargs=True)
+    try:
+        with caplog.at_level("WARNING", logger="deep_past.generate"):
+            out = generate(model, tok, messages, cfg)
+    finally:
+        hook.remove()
+    assert [len(x) for x in out] == [1, 1]
+    assert seen == [96 - 8] and n_long > 96
+    assert f"prompt 1 has {n_long} tokens" in caplog.text
+    assert f"its first {n_long - 88} tokens are dropped" in caplog.text

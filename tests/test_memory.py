@@ -125,3 +125,17 @@ def test_candidates_never_come_from_the_excluded_document(memory: TranslationMem
     found = memory.candidates(row["source"], 5, exclude_doc=row["oare_id"])
     own = set(memory.pairs.loc[memory.pairs["oare_id"] == row["oare_id"], "source"])
     assert found and not {source for source, _, _ in found} & own
+
+
+def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(memory: TranslationMemory) -> None:
+    """A 100 KB query (every demo document, then again): the answer covers the row piece by
+    piece, in order, instead of one stored sentence (the workflow test bounds its memory)."""
+    train = pd.read_csv(DEMO / "train.csv")
+    text = ""
+    while len(text.encode()) < 100_000:
+        text += " " + " ".join(train["transliteration"])
+    answer = memory.translate_one(text.strip())
+    most_words = max(len(s.split()) for s in memory.pairs["source"])
+    first_piece = " ".join(text.split()[:most_words])
+    assert answer.startswith(memory.translate_one(first_piece))
+    assert len(answer.split()) > 20 * max(len(t.split()) for t in memory.pairs["target"])

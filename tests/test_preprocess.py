@@ -64,3 +64,36 @@ def test_test_normalises_transliteration_only() -> None:
     assert out["transliteration"].tolist() == [
         normalize_transliteration(t) for t in raw["transliteration"]
     ]
+
+
+def test_nfd_and_nfc_input_give_the_same_preprocessing() -> None:
+    """Accents typed or exported decomposed (NFD: s + combining caron) are the same text."""
+    import unicodedata
+
+    for name, run in (("train.csv", preprocess_train), ("test.csv", preprocess_test)):
+        nfc = pd.read_csv(DEMO / name, dtype=str, keep_default_na=False)
+        nfd = nfc.map(lambda v: unicodedata.normalize("NFD", v))
+        assert not nfd.equals(nfc)  # the demo has accents, so the input really differs
+        pd.testing.assert_frame_equal(run(nfd)[["transliteration"]], run(nfc)[["transliteration"]])
+        if name == "train.csv":
+            assert run(nfd)["translation"].tolist() == run(nfc)["translation"].tolist()
+
+
+def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(tmp_path: Path) -> None:
+    from deep_past.io import DataError
+    from deep_past.pipeline.data import preprocess_train_file
+
+    train = pd.read_csv(DEMO / "train.csv", dtype=str, keep_default_na=False)
+    train["translation"] = ""
+    train.loc[3, "translation"] = "(fem.)"  # a mark the normalisation removes
+    path = tmp_path / "train.csv"
+    train.to_csv(path, index=False)
+    out = tmp_path / "out" / "train.csv"
+    with pytest.raises(DataError) as err:
+        preprocess_train_file(path, out)
+    assert str(err.value) == (
+        f"file {path}, row 1, column 'translation': preprocessing dropped every one of the 100 "
+        "rows (each needs a non-empty transliteration and translation): 'translation' is blank "
+        "in 99 and empty after normalisation in 1 of them"
+    )
+    assert not out.parent.exists() or not list(out.parent.iterdir())

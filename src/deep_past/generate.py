@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import math
 import typing
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 Messages = list[dict[str, str]]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -99,6 +101,30 @@ def _batches(prompt_lengths: list[int], prompts: list[str], size: int) -> list[l
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
+def _context_room(model: Any, budget: int, lengths: list[tuple[int, int]]) -> int | None:
+    """Prompt tokens the model's context leaves beside ``budget`` new tokens, when a prompt of
+    the batch (index, length) needs more: those keep their last tokens (the source's end and the
+    answer's opening), with a warning. None when every prompt fits (or the context is unknown).
+    The prompts rule cuts over-long sources into pieces, so this only catches foreign prompts."""
+    context = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if not isinstance(context, int):
+        return None
+    room = max(context - budget, 1)
+    over = [(i, n) for i, n in lengths if n > room]
+    for i, n in over:
+        log.warning(
+            "prompt %d has %d tokens: the model's context of %d leaves %d beside %d new tokens; "
+            "its first %d tokens are dropped",
+            i,
+            n,
+            context,
+            room,
+            budget,
+            n - room,
+        )
+    return room if over else None
+
+
 def _decode_kwargs(cfg: GenerateConfig, tokenizer: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "do_sample": cfg.do_sample,
@@ -136,6 +162,7 @@ def generate(
         return []
     set_seed(cfg.seed)
     tokenizer.padding_side = "left"  # new tokens must start at the same column for all rows
+    tokenizer.truncation_side = "left"  # a prompt over the context keeps its end (see below)
     prompts = render_prompts(tokenizer, messages_list)
     encoded = tokenizer(prompts, add_special_tokens=False)["input_ids"]
     src_len = _source_lengths(tokenizer, messages_list, sources)
@@ -146,13 +173,16 @@ def generate(
     batches = _batches([len(x) for x in encoded], prompts, cfg.batch_size)
     with torch.inference_mode():
         for batch in tqdm(batches, desc="generate", unit="batch"):
+            budget = cfg.budget(max(src_len[i] for i in batch))
+            room = _context_room(model, budget, [(i, len(encoded[i])) for i in batch])
             inputs = tokenizer(
                 [prompts[i] for i in batch],
                 return_tensors="pt",
                 padding=True,
                 add_special_tokens=False,
+                truncation=room is not None,
+                max_length=room,
             ).to(device)
-            budget = cfg.budget(max(src_len[i] for i in batch))
             out = model.generate(**inputs, max_new_tokens=budget, **kwargs)
             texts = tokenizer.batch_decode(
                 out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True

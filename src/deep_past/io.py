@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,8 @@ def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
     if not path.exists():
         raise DataError(path, "file not found")
     raw = path.read_bytes()
+    if (packed := _packed_format(path, raw)) is not None:
+        raise DataError(path, packed)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -78,6 +81,32 @@ def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
         raise DataError(path, f"cannot parse CSV: {err}") from None
     check_table(frame, spec, path)
     return frame
+
+
+# A CSV that is really an archive: the Kaggle download is one zip of every CSV, easily saved or
+# renamed as one of them; a zip with xl/workbook.xml inside is an Excel workbook.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _packed_format(path: Path, raw: bytes) -> str | None:
+    """What is wrong when ``raw`` is an archive or workbook rather than CSV text, else None."""
+    if raw.startswith(_GZIP_MAGIC):
+        return f"is gzip-compressed, not a CSV: unpack it first (gunzip -k {path})"
+    if not raw.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        names = []
+    if "xl/workbook.xml" in names:
+        return "is an Excel workbook, not a CSV: save it as 'CSV UTF-8' and use that file"
+    inside = f" holding {', '.join(names[:6])}{', ...' if len(names) > 6 else ''}" if names else ""
+    return (
+        f"is a zip archive{inside}, not a CSV: unpack it (unzip -d DIR {path}) and use the CSVs "
+        "in DIR (the Kaggle download is one zip of all the competition CSVs)"
+    )
 
 
 def read_frame(path: str | Path) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from deep_past.align import WordTable, english_words, source_key, source_tokens, train_model1
+from deep_past.long_sources import cut_to_fit
 from deep_past.name_slots import NameSpeller, fill_name_slots, skeleton
 
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
@@ -325,6 +326,11 @@ class TranslationMemory:
             self._lengths = self.pairs["source"].str.len().to_numpy(dtype=float)
         return self._lengths
 
+    def _most_words(self) -> int:
+        if not hasattr(self, "_words"):
+            self._words = max((len(s.split()) for s in self.pairs["source"]), default=0)
+        return self._words
+
     def ranked(self, query: str, exclude_doc: str | None = None) -> list[tuple[int, float]]:
         """Stored pairs in order of preference, with their similarity: exact matches first,
         then the top-k by similarity reranked by length (stable: ties keep similarity order)."""
@@ -362,7 +368,13 @@ class TranslationMemory:
         return out or target or "<gap>"
 
     def translate_one(self, query: str, exclude_doc: str | None = None) -> str:
-        """Translation of one transliteration; never empty."""
+        """Translation of one transliteration; never empty. A query with more words than any
+        stored source (a whole tablet in one row) is cut into pieces that have no more, each
+        answered and the answers joined in order: one stored sentence cannot stand for it."""
+        most_words = self._most_words()
+        if len(query.split()) > most_words > 0:
+            cut = cut_to_fit(query, lambda text: len(text.split()), most_words)
+            return " ".join(self.translate_one(piece, exclude_doc) for piece in cut.pieces)
         i = self.best_match(query, exclude_doc)
         return "<gap>" if i is None else self.adapt(query, i)
 

@@ -61,6 +61,35 @@ def preprocess_train(df: pd.DataFrame) -> pd.DataFrame:
     return out.loc[~empty].reset_index(drop=True)
 
 
+def why_all_dropped(df: pd.DataFrame) -> tuple[str, int, str]:
+    """Why ``preprocess_train`` kept none of ``df``'s rows: the column most often empty, its
+    first empty row (1-based) and a sentence giving, per column, how many cells were blank in
+    the file and how many the normalisation emptied."""
+    found = []
+    for column, fn in (
+        ("translation", normalize_translation),
+        ("transliteration", normalize_transliteration),
+    ):
+        blank = df[column].map(lambda v: not isinstance(v, str) or not v.strip())
+        emptied = ~blank & (_normalise(df[column], fn) == "")
+        how = [f"blank in {int(blank.sum())}"] if blank.any() else []
+        how += [f"empty after normalisation in {int(emptied.sum())}"] if emptied.any() else []
+        if how:
+            first = int((blank | emptied).to_numpy().argmax()) + 1
+            found.append((int((blank | emptied).sum()), column, first, " and ".join(how)))
+    found.sort(key=lambda f: -f[0])
+    _, column, first, _ = found[0]
+    details = "; ".join(f"'{c}' is {how} of them" for _, c, _, how in found)
+    return (
+        column,
+        first,
+        (
+            f"preprocessing dropped every one of the {len(df)} rows (each needs a non-empty "
+            f"transliteration and translation): {details}"
+        ),
+    )
+
+
 def preprocess_test(df: pd.DataFrame) -> pd.DataFrame:
     """Normalise ``transliteration``; keeps every row (each test id needs a prediction)."""
     _require(df, ("transliteration",))

@@ -100,6 +100,7 @@ def quality_cost(
     import pandas as pd
 
     from deep_past.generate import GenerateConfig, generate
+    from deep_past.long_sources import join_pieces
     from deep_past.metrics import corpus_scores
     from deep_past.modeling import load_model_and_tokenizer
     from deep_past.pipeline.datasets import read_jsonl
@@ -108,7 +109,9 @@ def quality_cost(
     records = read_jsonl(prompts_jsonl)
     refs = pd.read_csv(segments_csv, dtype=str, keep_default_na=False).set_index("id")["reference"]
     messages = [r["prompt"] for r in records]
-    references = [refs[r["id"]] for r in records]
+    # Records of one id are the pieces of an over-long source: joined before scoring.
+    ids = [r["id"] for r in records]
+    references = [refs[i] for i in dict.fromkeys(ids)]
     cfg = GenerateConfig(**generation)
     # Name the quantization: passing quantization_config=None (what the loader does without it)
     # makes transformers ignore the checkpoint's own 4-bit config.
@@ -116,7 +119,8 @@ def quality_cost(
     scores = {}
     for name, model in (("full", full), ("nf4", quantized)):
         outputs = generate(model, tokenizer, messages, cfg)
-        scores[name] = corpus_scores([postprocess(o[0]) for o in outputs], references)
+        _, hypotheses = join_pieces(ids, [o[0] for o in outputs])
+        scores[name] = corpus_scores([postprocess(h) for h in hypotheses], references)
     scores["geomean_delta"] = scores["nf4"]["geomean"] - scores["full"]["geomean"]
     scores["split"] = str(segments_csv)
     log.info("4-bit quality cost on %s: %s", segments_csv, scores)

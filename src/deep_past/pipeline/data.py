@@ -17,7 +17,7 @@ from deep_past.io import (
     read_table,
     write_csv,
 )
-from deep_past.preprocess import preprocess_test, preprocess_train
+from deep_past.preprocess import preprocess_test, preprocess_train, why_all_dropped
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 def preprocess_train_file(train_csv: str | Path, out_csv: str | Path) -> None:
     train = read_table(train_csv, TRAIN)
     clean = preprocess_train(train)
+    if clean.empty:  # fail here, naming the user's file, not later on the empty output
+        column, row, why = why_all_dropped(train)
+        raise DataError(train_csv, why, row=row, column=column)
     log.info("train: %d documents in, %d out", len(train), len(clean))
     write_csv(clean, out_csv)
 

@@ -29,8 +29,16 @@ from deep_past.io import (
     write_csv,
     write_json,
 )
+from deep_past.long_sources import cut_to_fit
 from deep_past.pipeline.hints import HintTables, hint_functions
-from deep_past.prompts import Messages, PromptInput, PromptVariant, fit_to_budget, get_variant
+from deep_past.prompts import (
+    Messages,
+    PromptInput,
+    PromptVariant,
+    build_messages,
+    fit_to_budget,
+    get_variant,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +140,58 @@ def token_counter(base_dir: str | Path) -> Callable[[Messages], int]:
     return count
 
 
+def model_context(base_dir: str | Path) -> int | None:
+    """Positions the base model was built for (None when its config does not say)."""
+    from transformers import AutoConfig
+
+    from deep_past.pipeline.models import base_model_path
+
+    config = AutoConfig.from_pretrained(base_model_path(base_dir))
+    return getattr(config, "max_position_embeddings", None)
+
+
+def cut_long_segments(
+    segments: pd.DataFrame,
+    variant: PromptVariant,
+    count: Callable[[Messages], int],
+    max_tokens: int,
+    where: str | Path,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One row per piece: a segment whose source alone makes a prompt over ``max_tokens`` is cut
+    at word boundaries into pieces that fit (same id, in order; the predictions join them); a
+    word that fits no prompt is truncated. Each is logged naming the segment's row of ``where``."""
+
+    def source_only(text: str) -> int:
+        return count(build_messages(variant, PromptInput(source=text)))
+
+    if (fixed := source_only("")) > max_tokens:
+        raise ValueError(
+            f"prompt budget of {max_tokens} tokens (config data.prompt_max_tokens) is below the "
+            f"{fixed} tokens of a '{variant.name}' prompt without its source: raise it"
+        )
+    rows, cut, truncated = [], 0, 0
+    for number, row in enumerate(segments.to_dict("records"), start=1):
+        pieces = cut_to_fit(row["source"], source_only, max_tokens)
+        if len(pieces.pieces) > 1 or pieces.truncated_words:
+            cut += len(pieces.pieces) > 1
+            truncated += bool(pieces.truncated_words)
+            heads = ", ".join(w[:30] + "..." for w in pieces.truncated_words)
+            log.warning(
+                "%s row %d (id %s): source of %d characters over the prompt budget of %d tokens: "
+                "%d pieces cut at word boundaries%s",
+                where,
+                number,
+                row["id"],
+                len(row["source"]),
+                max_tokens,
+                len(pieces.pieces),
+                f"; truncated word(s) with no boundary to cut at: {heads}" if heads else "",
+            )
+        rows.extend({**row, "source": piece} for piece in pieces.pieces)
+    stats = {"cut_segments": int(cut), "truncated_segments": truncated}
+    return pd.DataFrame(rows, columns=segments.columns), stats
+
+
 def fit_inputs(
     inputs: Sequence[PromptInput],
     variant: PromptVariant,
@@ -203,12 +263,20 @@ def prompt_file(
     max_tokens: int,
     out_stats: str | Path,
 ) -> None:
-    """Chat prompts for every segment of a split (test, eval or val), within the token budget,
-    and their token statistics."""
+    """Chat prompts for every segment of a split (test, eval or val), within the token budget
+    (and the model's context), and their token statistics. A source too long for one prompt
+    becomes several records of its id, one per piece (``deep_past.long_sources``)."""
     variant = get_variant(prompt)
     segments = read_frame(segments_csv)
+    count = token_counter(base_dir)
+    context = model_context(base_dir)
+    if context is not None and context < max_tokens:
+        log.warning("prompt budget %d is over the model's context: %d", max_tokens, context)
+        max_tokens = context
+    segments, cut_stats = cut_long_segments(segments, variant, count, max_tokens, segments_csv)
     inputs = prompt_inputs(segments, variant, **hint_functions(variant, tables))
-    inputs, stats = fit_inputs(inputs, variant, token_counter(base_dir), max_tokens)
+    inputs, stats = fit_inputs(inputs, variant, count, max_tokens)
+    stats = {**stats, **cut_stats}
     write_jsonl(prediction_records(segments, inputs, prompt), out)
     write_json(stats, out_stats)
     log.info("%s: %d prompts; %s", out, len(segments), stats)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from deep_past.io import TRAIN, read_json, read_table, write_csv, write_json
+from deep_past.long_sources import join_pieces
 from deep_past.pipeline.datasets import read_jsonl
 
 log = logging.getLogger(__name__)
@@ -105,5 +106,7 @@ def predict_file(
     net, tokenizer = load_model_and_tokenizer(base_model_path(base_dir), adapter=adapter, **model)
     outputs = generate(net, tokenizer, [r["prompt"] for r in records], GenerateConfig(**generation))
     log.info("generated %d outputs with adapter %s", len(outputs), adapter)
-    frame = pd.DataFrame({"id": [r["id"] for r in records], "raw": [o[0] for o in outputs]})
+    # Records of one id are the pieces of a source too long for one prompt: joined in order.
+    ids, raw = join_pieces([r["id"] for r in records], [o[0] for o in outputs])
+    frame = pd.DataFrame({"id": ids, "raw": raw})
     write_csv(frame, out_csv)
