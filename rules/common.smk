@@ -77,8 +77,11 @@ def shipped_base_provenance():
         f"data_dir={config['data_dir']} -- results/shipped_base",
         "eval_set": config["eval_set"],
         "settings": {
-            k: config[k]
-            for k in ("scratch_model", "pretrain", "hparams", "grid", "generation")
+            **{
+                k: config[k]
+                for k in ("scratch_model", "pretrain", "grid", "generation")
+            },
+            "hparams": {h: config["hparams"][h] for h in config["grid"]["hparams"]},
         },
     }
 

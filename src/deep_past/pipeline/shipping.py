@@ -75,10 +75,12 @@ def ship_base(
 
 
 def _parameters(model_dir: Path) -> int:
+    import math
+
     from safetensors import safe_open
 
     with safe_open(str(model_dir / "model.safetensors"), framework="pt") as fh:
-        return sum(fh.get_slice(k).get_shape().numel() for k in fh.keys())  # noqa: SIM118
+        return sum(math.prod(fh.get_slice(k).get_shape()) for k in fh.keys())  # noqa: SIM118
 
 
 def model_card(
