@@ -38,6 +38,12 @@ def data_file(name):
     return os.path.join(config["data_dir"], name)
 
 
+def get_excluded_documents(wildcards):
+    """Documents to leave out of training (data.exclude_documents), as a train.csv-shaped file."""
+    path = config["data"]["exclude_documents"]
+    return {"exclude": os.path.join(workflow.basedir, path)} if path else {}
+
+
 def eval_file(name):
     return os.path.join(config["eval_set"], name)
 

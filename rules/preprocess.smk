@@ -3,6 +3,7 @@
 
 rule preprocess_train:
     input:
+        unpack(get_excluded_documents),
         train=data_file("train.csv"),
     output:
         train="results/data/train.csv",

@@ -97,3 +97,16 @@ def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(tmp_path: Path) -
         "in 99 and empty after normalisation in 1 of them"
     )
     assert not out.parent.exists() or not list(out.parent.iterdir())
+
+
+def test_documents_of_an_exclusion_file_are_left_out(tmp_path):
+    from deep_past.pipeline.data import preprocess_train_file
+
+    demo = Path(__file__).parents[1] / "resources" / "demo" / "train.csv"
+    excluded = tmp_path / "exclude.csv"
+    pd.read_csv(demo).head(30).to_csv(excluded, index=False)
+    preprocess_train_file(demo, tmp_path / "all.csv")
+    preprocess_train_file(demo, tmp_path / "kept.csv", excluded)
+    every, kept = pd.read_csv(tmp_path / "all.csv"), pd.read_csv(tmp_path / "kept.csv")
+    assert len(kept) == len(every) - 30
+    assert not set(kept["oare_id"]) & set(pd.read_csv(excluded)["oare_id"])

@@ -22,8 +22,17 @@ from deep_past.preprocess import preprocess_test, preprocess_train, why_all_drop
 log = logging.getLogger(__name__)
 
 
-def preprocess_train_file(train_csv: str | Path, out_csv: str | Path) -> None:
+def preprocess_train_file(
+    train_csv: str | Path, out_csv: str | Path, exclude_csv: str | Path | None = None
+) -> None:
+    """Preprocessed training documents, less those of ``exclude_csv`` (a train.csv-shaped file:
+    the shipped base leaves out the demo's documents, which the demo fine-tunes on)."""
     train = read_table(train_csv, TRAIN)
+    if exclude_csv:
+        excluded = set(read_table(exclude_csv, TRAIN)["oare_id"])
+        kept = train[~train["oare_id"].isin(excluded)].reset_index(drop=True)
+        log.info("left out %d documents of %s", len(train) - len(kept), exclude_csv)
+        train = kept
     clean = preprocess_train(train)
     if clean.empty:  # fail here, naming the user's file, not later on the empty output
         column, row, why = why_all_dropped(train)
