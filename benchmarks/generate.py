@@ -13,6 +13,7 @@ identical, and on the last line the batched/one-at-a-time speed ratio (goal >= 5
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 GOAL = 5.0
+os.environ.setdefault("TQDM_DISABLE", "1")  # the table, not a progress bar per call
 
 
 def demo_prompts(prompt: str, base_dir: Path) -> list[list[dict[str, str]]]:
