@@ -72,6 +72,18 @@ def test_loop_helpers() -> None:
     assert drop_repeated_sentences("A. A. B.") == "A. B."
 
 
+def test_a_whole_tablets_translation_keeps_its_content_and_its_loops_go() -> None:
+    """The joined translations of a long row: loops of up to 100 words collapse anywhere in it,
+    the rest is left alone (the search is bounded by the loop length, not the text's)."""
+    words = [f"w{i}" for i in range(3000)]  # distinct words: nothing to collapse
+    assert collapse_repeated_ngrams(words) == words
+    phrase = [f"p{i}" for i in range(100)]
+    looped = words[:2000] + phrase * 3 + words[2000:]
+    assert collapse_repeated_ngrams(looped) == words[:2000] + phrase + words[2000:]
+    longer = [f"q{i}" for i in range(101)] * 3  # longer than any loop looked for: kept
+    assert collapse_repeated_ngrams(longer) == longer
+
+
 @_cases(
     ("He owes 1.5 minas (fem.) in month VI.", "He owes 1 ½ minas in month 6."),
     ("", FALLBACK),

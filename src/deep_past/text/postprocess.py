@@ -27,6 +27,10 @@ _SPECIAL_TOKEN = re.compile(r"<\|[A-Za-z_]{1,30}\|>")
 _LEADING_ROLE = re.compile(r"^\s*(?:assistant|Assistant)\b\s*:?\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _MIN_REPEATS = 3
+# Longest looping phrase looked for, in words. A loop is a phrase; without a bound the search is
+# quadratic in the text (a whole tablet's joined translation: minutes). Outputs under 3 x this
+# many words are searched in full; longer repeated sentences go to drop_repeated_sentences.
+_MAX_LOOP_WORDS = 100
 
 
 def strip_reasoning(text: str) -> str:
@@ -42,8 +46,11 @@ def strip_chat_artefacts(text: str) -> str:
     return _LEADING_ROLE.sub("", text)
 
 
-def collapse_repeated_ngrams(tokens: list[str], min_repeats: int = _MIN_REPEATS) -> list[str]:
-    """Replace any run of ``min_repeats``+ back-to-back copies of an n-gram by one copy.
+def collapse_repeated_ngrams(
+    tokens: list[str], min_repeats: int = _MIN_REPEATS, max_n: int = _MAX_LOOP_WORDS
+) -> list[str]:
+    """Replace any run of ``min_repeats``+ back-to-back copies of an n-gram (n <= ``max_n``) by
+    one copy.
 
     Shorter n-grams first, so "a a a b a a a b a a a b" becomes "a b" (first "a a a" -> "a" in
     every copy, then "a b" x3 -> "a b").
@@ -51,7 +58,7 @@ def collapse_repeated_ngrams(tokens: list[str], min_repeats: int = _MIN_REPEATS)
     changed = True
     while changed:
         changed = False
-        for n in range(1, len(tokens) // min_repeats + 1):
+        for n in range(1, min(len(tokens) // min_repeats, max_n) + 1):
             out: list[str] = []
             i = 0
             while i < len(tokens):
