@@ -149,3 +149,33 @@ def test_a_prompt_over_the_models_context_keeps_its_end_with_a_warning(
     assert seen == [96 - 8] and n_long > 96
     assert f"prompt 1 has {n_long} tokens" in caplog.text
     assert f"its first {n_long - 88} tokens are dropped" in caplog.text
+
+
+def test_predict_file_keeps_every_sampled_hypothesis(tmp_path: Path, tmp_path_factory) -> None:
+    """MBR's sampled members: k hypotheses per id, one row each, in id order."""
+    import pandas as pd
+
+    from deep_past.pipeline.models import MANIFEST, predict_file
+
+    base = tmp_path / "base"
+    base.mkdir()
+    path = tiny_model_path(tmp_path_factory)
+    (base / MANIFEST).write_text(json.dumps({"model": "scratch", "path": str(path)}))
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text(
+        "".join(
+            json.dumps({"id": str(i), "prompt": conversation(s)}, ensure_ascii=False) + "\n"
+            for i, s in enumerate(SOURCES[:3])
+        )
+    )
+    generation = {"do_sample": True, "num_return_sequences": 3, "temperature": 0.7}
+    out = tmp_path / "samples.csv"
+    predict_file(
+        base,
+        prompts,
+        out,
+        generation={**generation, "max_new_tokens": 4, "min_new_tokens": 1},
+        model={"device": "cpu"},
+    )
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert frame["id"].tolist() == ["0"] * 3 + ["1"] * 3 + ["2"] * 3

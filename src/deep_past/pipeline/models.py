@@ -93,7 +93,8 @@ def predict_file(
     run_dir: str | Path | None = None,
     checkpoint: str | None = None,
 ) -> None:
-    """Generate for every prompt; ``raw`` holds the first hypothesis as the model wrote it."""
+    """Generate for every prompt; ``raw`` holds each hypothesis as the model wrote it (one row
+    per hypothesis: several per id when sampling ``num_return_sequences`` > 1)."""
     from deep_past.generate import GenerateConfig, generate
     from deep_past.modeling import load_model_and_tokenizer
 
@@ -106,7 +107,16 @@ def predict_file(
     net, tokenizer = load_model_and_tokenizer(base_model_path(base_dir), adapter=adapter, **model)
     outputs = generate(net, tokenizer, [r["prompt"] for r in records], GenerateConfig(**generation))
     log.info("generated %d outputs with adapter %s", len(outputs), adapter)
-    # Records of one id are the pieces of a source too long for one prompt: joined in order.
-    ids, raw = join_pieces([r["id"] for r in records], [o[0] for o in outputs])
-    frame = pd.DataFrame({"id": ids, "raw": raw})
+    # Records of one id are the pieces of a source too long for one prompt: joined in order,
+    # hypothesis by hypothesis.
+    record_ids = [r["id"] for r in records]
+    n = len(outputs[0]) if outputs else 1
+    joined = [join_pieces(record_ids, [o[h] for o in outputs]) for h in range(n)]
+    ids = joined[0][0]
+    frame = pd.DataFrame(
+        {
+            "id": [i for i in ids for _ in range(n)],
+            "raw": [joined[h][1][k] for k in range(len(ids)) for h in range(n)],
+        }
+    )
     write_csv(frame, out_csv)
