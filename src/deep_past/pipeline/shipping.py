@@ -112,7 +112,9 @@ def model_card(
         "workflow (`config/base-build.yaml`). Pre-trained as a causal LM on the training "
         "documents' transliterations and English, then fully fine-tuned on their sentence "
         f"pairs; this is grid run `{system}`, chosen by validation geomean "
-        f"({best['geomean']:.2f}, {best['margin']:+.2f} over `{best['runner_up']}`).",
+        f"({best['geomean']:.2f}"
+        + (f", {best['margin']:+.2f} over `{best['runner_up']}`" if best["runner_up"] else "")
+        + ").",
         "",
         "## Data",
         "",
