@@ -2,6 +2,7 @@ from deep_past.logs import job
 
 with job(snakemake.log[0]):
     from deep_past.kaggle.budget import members_budget, time_budget
+    from deep_past.pipeline.models import base_model_path
 
     i, p = snakemake.input, dict(snakemake.params.budget)
     members, single = p.pop("members"), p.pop("single")
@@ -9,7 +10,7 @@ with job(snakemake.log[0]):
     parts = {}
     for m in members:  # every generating member of the notebook, one after the other
         parts[m["name"]] = time_budget(
-            model_dir=i.base,
+            model_dir=base_model_path(i.base),  # the shipped base's own directory
             segments_csv=i.segments,
             prompts_jsonl=m["prompts"],
             raw_csv=m["raw"],
