@@ -40,7 +40,7 @@ def workflow_copy(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args: str, env: dict | None = None, timeout: int = 1200):
+def snakemake(workdir: Path, *args: str, env: dict | None = None, timeout: int = 2400):
     """snakemake ARGS in ``workdir``; on a timeout or an interrupt it gets SIGTERM first, so
     that it cancels its SLURM jobs and stops its local ones, before the exception goes on."""
     with subprocess.Popen(

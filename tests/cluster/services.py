@@ -168,7 +168,7 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _wait_for(check, what: str, timeout: float = 30) -> None:
+def _wait_for(check, what: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -367,5 +367,5 @@ Host gpubox
             [sshd_bin, "-D", "-e", "-f", str(state / "sshd_config")], stderr=sshd_log
         )
         undo.started(proc, "sshd")
-        _wait_for(lambda: _ok("ssh", "-F", str(state / "ssh_config"), "gpubox", "true"), "sshd", 20)
+        _wait_for(lambda: _ok("ssh", "-F", str(state / "ssh_config"), "gpubox", "true"), "sshd")
         yield state / "ssh_config"
