@@ -297,12 +297,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-o", "--output", required=True, help="output CSV (id,translation,...)")
     parser.add_argument("--utility", choices=UTILITIES, default="chrf")
     parser.add_argument("--weights", default=None, help="member weights, e.g. a=1,b=2 (file stems)")
+    parser.add_argument("--workers", type=int, default=1, help="processes scoring segments")
     args = parser.parse_args(argv)
 
     from deep_past.io import write_csv
 
     candidates = read_candidate_files(args.candidates)
-    selected = mbr_select(candidates, args.utility, parse_weights(args.weights))
+    selected = mbr_select(
+        candidates, args.utility, parse_weights(args.weights), workers=args.workers
+    )
     write_csv(selected, args.output)
     _report(candidates, selected)
     return 0
