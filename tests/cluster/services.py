@@ -87,6 +87,7 @@ class Undo:
         self.steps.append(lambda: _remove(path))
 
     def started(self, proc: subprocess.Popen, name: str) -> None:
+        """``proc`` was started here: it and every process under it are stopped at the end."""
         self.pids[proc.pid] = name
         self._save()
         self.steps.append(lambda: _stop(proc))
@@ -159,13 +160,10 @@ def _kill_job_steps() -> None:
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM (then SIGKILL) to ``proc`` and its descendants, then reap it."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_trees([proc.pid], grace=15)
+    proc.wait()
 
 
 def _wait_for(check, what: str, timeout: float = 120) -> None:
@@ -249,16 +247,23 @@ def slurm(state: Path) -> Iterator[Path]:
             undo.made(MUNGE_RUN)
         munge_log = open(state / "munged.log", "w")  # noqa: SIM115 - closed with the process
         undo.then(munge_log.close)
+        # As the munge user, but its own process (not under runuser, which exits on SIGTERM
+        # and leaves munged running).
         munged = subprocess.Popen(
-            ["runuser", "-u", "munge", "--", "munged", "-F"],
+            ["munged", "-F"],
             stdout=munge_log,
             stderr=subprocess.STDOUT,
+            user="munge",
+            group="munge",
+            extra_groups=[],
         )
         undo.started(munged, "munged")
         _wait_for(lambda: _ok("munge", "-n"), "munged")
         ctld = subprocess.Popen(["slurmctld", "-D", "-i"], stderr=subprocess.DEVNULL)
         undo.started(ctld, "slurmctld")
         _wait_for(lambda: _ok("scontrol", "ping"), "slurmctld")
+        # Runs after slurmd stopped: a step it started while the jobs were ending.
+        undo.then(_kill_job_steps)
         slurmd = subprocess.Popen(["slurmd", "-D"], stderr=subprocess.DEVNULL)
         undo.started(slurmd, "slurmd")
         # Runs first: jobs are cancelled while slurmd can still end their steps.

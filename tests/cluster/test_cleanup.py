@@ -40,8 +40,11 @@ DAEMONS = {"slurmctld", "slurmd", "slurmstepd", "munged", "sshd"}
 
 
 def daemons() -> dict[int, str]:
+    """Running SLURM, munge and ssh daemons (a zombie has ended: it only waits to be reaped)."""
     return {
-        p.pid: p.info["name"] for p in psutil.process_iter(["name"]) if p.info["name"] in DAEMONS
+        p.pid: p.info["name"]
+        for p in psutil.process_iter(["name", "status"])
+        if p.info["name"] in DAEMONS and p.info["status"] != psutil.STATUS_ZOMBIE
     }
 
 
