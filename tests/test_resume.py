@@ -48,6 +48,13 @@ def procs():
             proc.wait()
 
 
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    path = tmp_path / "wf"
+    path.mkdir()
+    return path
+
+
 def fake_snakemake(tmp_path: Path) -> Path:
     """A stand-in whose command line reads `python .../snakemake ...`."""
     script = tmp_path / "bin" / "snakemake"
@@ -75,9 +82,9 @@ def test_stale_lock_without_any_process_is_removed(tmp_path: Path) -> None:
     assert len(done) == 1 and "removed the stale lock" in done[0]
 
 
-def test_live_snakemake_in_the_directory_keeps_its_lock(tmp_path: Path, procs) -> None:
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
+def test_live_snakemake_in_the_directory_keeps_its_lock(
+    tmp_path: Path, workdir: Path, procs
+) -> None:
     locks = stale_locks(workdir)
     procs.append(start(fake_snakemake(tmp_path), "-c2", "all", "30", cwd=workdir))
     with pytest.raises(LiveRunError, match=rf"pid {procs[0].pid}: .*snakemake -c2 all"):
@@ -85,9 +92,9 @@ def test_live_snakemake_in_the_directory_keeps_its_lock(tmp_path: Path, procs) -
     assert all(path.exists() for path in locks) and procs[0].poll() is None
 
 
-def test_live_snakemake_naming_the_directory_keeps_its_lock(tmp_path: Path, procs) -> None:
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
+def test_live_snakemake_naming_the_directory_keeps_its_lock(
+    tmp_path: Path, workdir: Path, procs
+) -> None:
     locks = stale_locks(workdir)
     procs.append(start(fake_snakemake(tmp_path), "--directory", "wf", "30", cwd=tmp_path))
     with pytest.raises(LiveRunError):
@@ -95,9 +102,10 @@ def test_live_snakemake_naming_the_directory_keeps_its_lock(tmp_path: Path, proc
     assert all(path.exists() for path in locks)
 
 
-def test_snakemake_of_another_directory_does_not_count(tmp_path: Path, procs) -> None:
-    workdir, other = tmp_path / "wf", tmp_path / "other"
-    workdir.mkdir()
+def test_snakemake_of_another_directory_does_not_count(
+    tmp_path: Path, workdir: Path, procs
+) -> None:
+    other = tmp_path / "other"
     other.mkdir()
     locks = stale_locks(workdir)
     procs.append(start(fake_snakemake(tmp_path), "-c2", "30", cwd=other))
@@ -105,9 +113,7 @@ def test_snakemake_of_another_directory_does_not_count(tmp_path: Path, procs) ->
     assert not any(path.exists() for path in locks) and procs[0].poll() is None
 
 
-def test_job_of_a_live_snakemake_is_left_alone(tmp_path: Path, procs) -> None:
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
+def test_job_of_a_live_snakemake_is_left_alone(tmp_path: Path, workdir: Path, procs) -> None:
     locks = stale_locks(workdir)
     parent = tmp_path / "bin" / "snakemake"
     parent.parent.mkdir()
@@ -126,10 +132,8 @@ def test_job_of_a_live_snakemake_is_left_alone(tmp_path: Path, procs) -> None:
     assert all(path.exists() for path in locks) and procs[0].poll() is None
 
 
-def test_orphaned_job_of_a_dead_run_is_stopped(tmp_path: Path, procs) -> None:
+def test_orphaned_job_of_a_dead_run_is_stopped(tmp_path: Path, workdir: Path, procs) -> None:
     """kill -9 of snakemake leaves its job running (its parent is gone): it is stopped."""
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
     locks = stale_locks(workdir)
     procs.append(start(job_script(workdir), "30", cwd=workdir))
     done = clear_stale_run(workdir)
@@ -139,9 +143,7 @@ def test_orphaned_job_of_a_dead_run_is_stopped(tmp_path: Path, procs) -> None:
     assert done[0].startswith(f"stopped a job of a killed snakemake run (pid {procs[0].pid}")
 
 
-def test_the_cli_refuses_under_a_live_run(tmp_path: Path, procs) -> None:
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
+def test_the_cli_refuses_under_a_live_run(tmp_path: Path, workdir: Path, procs) -> None:
     stale_locks(workdir)
     procs.append(start(fake_snakemake(tmp_path), "-c2", "30", cwd=workdir))
     done = subprocess.run(
