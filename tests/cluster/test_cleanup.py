@@ -27,7 +27,8 @@ HOLDER = textwrap.dedent(
     state = Path(sys.argv[2])
     with services.slurm(state / "slurm"), services.sshd(state / "sshd"):
         subprocess.run(
-            ["sbatch", "--gpus=1", "--wrap", f"echo $$ > {state}/job.pid; exec sleep 600"],
+            ["sbatch", "--gpus=1", f"--output={state}/job.out",
+             "--wrap", f"echo $$ > {state}/job.pid; exec sleep 600"],
             check=True, capture_output=True,
         )
         while not (state / "job.pid").exists():
