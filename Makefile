@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# After a kill (kill -9, a crash): clears the dead run's stale lock and stray jobs, never a live
+# run's, and snakemake --rerun-incomplete resumes training from its last checkpoint.
 run: setup
-	$(BIN)/snakemake -c$(CORES) results/submission.csv
+	$(BIN)/python -m deep_past.resume -c$(CORES) results/submission.csv
 
 test: setup
 	$(BIN)/python -m pytest
@@ -52,15 +54,21 @@ base-model: setup
 # Cluster / cloud GPU (docs/cluster.md). `snakemake --profile cloud-gpu` finds the profile in
 # the user's snakemake config dir: link it there (this checkout's copy, kept up to date by git).
 SNAKEMAKE_CONFIG_DIR ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/snakemake
+CLUSTER_STAMP := $(VENV)/.installed-cluster
 .PHONY: cluster-setup test-cluster
 
-cluster-setup:
+# The SLURM executor plugin (pyproject's `cluster` extra), only where SLURM is used.
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[workflow,kaggle,dev,cluster]'
+	touch $(CLUSTER_STAMP)
+
+cluster-setup: $(CLUSTER_STAMP)
 	mkdir -p $(SNAKEMAKE_CONFIG_DIR)
 	@if [ -e $(SNAKEMAKE_CONFIG_DIR)/cloud-gpu ] && [ ! -L $(SNAKEMAKE_CONFIG_DIR)/cloud-gpu ]; then \
 		echo "$(SNAKEMAKE_CONFIG_DIR)/cloud-gpu exists and is not a link: move it away first"; exit 1; fi
 	ln -sfn $(CURDIR)/profiles/cloud-gpu $(SNAKEMAKE_CONFIG_DIR)/cloud-gpu
 	@echo "profile cloud-gpu -> $(CURDIR)/profiles/cloud-gpu"
 
-# Real SLURM (fake GPUs) and sshd on loopback; needs root and apt (Debian). Minutes.
-test-cluster: setup
+# Real SLURM (fake GPUs) and sshd on loopback; needs root and apt (Debian). ~10 minutes.
+test-cluster: $(CLUSTER_STAMP)
 	DEEP_PAST_CLUSTER_TESTS=1 $(BIN)/python -m pytest tests/cluster -s -p no:cacheprovider

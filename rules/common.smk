@@ -187,10 +187,6 @@ def get_final_output():
     ]
 
 
-def get_references(wildcards):
-    return f"results/data/segments/{wildcards.split}.csv"
-
-
 def train_settings(wildcards):
     """Everything the training run needs besides its files, from config and wildcards."""
     preset = config["hparams"][wildcards.hparams]

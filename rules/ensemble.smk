@@ -62,6 +62,7 @@ rule mbr:
         "results/benchmarks/mbr/{ens}/{split}.tsv"
     conda:
         "../envs/cpu.yaml"
+    threads: 2
     params:
         members=get_mbr_member_names,
         utility=lambda wc: config["mbr"][wc.ens]["utility"],

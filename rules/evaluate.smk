@@ -4,7 +4,7 @@
 rule evaluate:
     input:
         predictions="results/predictions/{system}/{split}.csv",
-        segments=get_references,
+        segments="results/data/segments/{split}.csv",
     output:
         scores="results/scores/{system}/{split}.json",
     log:

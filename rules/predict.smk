@@ -48,7 +48,9 @@ rule predict_zeroshot:
 
 rule postprocess:
     input:
-        unpack(get_postprocess_inputs),
+        # An input function only where name correction needs more files: one call per job
+        # otherwise, a cost in the dry run of a large grid.
+        unpack(get_postprocess_inputs) if config["postprocess"]["correct_names"] else [],
         raw="results/{tree}/{system}/{split}.raw.csv",
     output:
         predictions="results/{tree}/{system}/{split}.csv",

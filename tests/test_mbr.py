@@ -90,6 +90,18 @@ def test_mix_selection_equals_naive_sacrebleu(candidates: pd.DataFrame) -> None:
     assert mbr.mbr_select(rows, utility="mix")["translation"].tolist() == expected
 
 
+def test_worker_processes_give_the_serial_result(candidates: pd.DataFrame) -> None:
+    """More segments than one chunk, so both workers get some; mix and chrf."""
+    many = pd.concat(
+        [candidates.assign(id=candidates["id"] + f"/{copy}") for copy in range(4)],
+        ignore_index=True,
+    )
+    assert many["id"].nunique() > 2 * mbr.CHUNK_SEGMENTS
+    for utility in ("mix", "chrf"):
+        serial = mbr.mbr_select(many, utility)
+        pd.testing.assert_frame_equal(mbr.mbr_select(many, utility, workers=2), serial)
+
+
 def mbr_words(text: str) -> list[str]:
     from deep_past.metrics import chrf_words
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -21,6 +22,9 @@ if os.environ.get("DEEP_PAST_CLUSTER_TESTS") != "1":
 TARGET = "results/submission.csv"
 RUN = "results/runs/plain/default/r8/s0/train"
 LINKED = ("Snakefile", "rules", "workflow", "envs", "profiles", "src", "resources")
+# Every run here trains 12 steps (the demo trains 108) with a checkpoint every 4: what is tested
+# is where jobs run, kills and resumes, not the model.
+SHORT_TRAINING = {"max_steps": 12, "save_steps": 4, "eval_steps": 4}
 
 
 def workflow_copy(dest: Path) -> Path:
@@ -29,24 +33,43 @@ def workflow_copy(dest: Path) -> Path:
     for name in LINKED:
         (dest / name).symlink_to(ROOT / name)
     shutil.copytree(ROOT / "config", dest / "config")
+    config = dest / "config" / "config.yaml"
+    settings = yaml.safe_load(config.read_text())
+    settings["hparams"]["default"].update(SHORT_TRAINING)
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
     return dest
 
 
-def snakemake(workdir: Path, *args: str, env: dict | None = None, timeout: int = 1500):
-    return subprocess.run(
+def snakemake(workdir: Path, *args: str, env: dict | None = None, timeout: int = 2400):
+    """snakemake ARGS in ``workdir``; on a timeout or an interrupt it gets SIGTERM first, so
+    that it cancels its SLURM jobs and stops its local ones, before the exception goes on."""
+    with subprocess.Popen(
         [str(Path(sys.executable).parent / "snakemake"), *args],
         cwd=workdir,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         env={**os.environ, **(env or {})},
-    )
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def needs_root() -> None:
     if os.geteuid() != 0:
         pytest.skip("the cluster tests start SLURM and sshd: run them as root (in a container)")
+    import services
+
+    services.install_packages()  # once, before anything is timed
 
 
 @pytest.fixture(scope="session")

@@ -10,4 +10,5 @@ with job(snakemake.log[0]):
         snakemake.output.raw,
         utility=p.utility,
         weights=p.weights,
+        workers=snakemake.threads,
     )

@@ -70,9 +70,10 @@ def mbr_file(
     *,
     utility: str,
     weights: Mapping[str, float],
+    workers: int = 1,
 ) -> None:
     """Select one translation per id among the members' candidates (several rows per id for
-    sampled members)."""
+    sampled members), scoring segments in ``workers`` processes."""
     from deep_past.mbr import mbr_select
 
     frames = [
@@ -80,7 +81,7 @@ def mbr_file(
         for path, member in zip(candidate_files, members, strict=True)
     ]
     candidates = pd.concat(frames, ignore_index=True)
-    chosen = mbr_select(candidates, utility, member_weights(members, weights))
+    chosen = mbr_select(candidates, utility, member_weights(members, weights), workers=workers)
     counts = chosen["member"].value_counts().to_dict()
     log.info("%d candidates for %d ids; chosen from: %s", len(candidates), len(chosen), counts)
     write_csv(chosen.rename(columns={"translation": "raw"}), out_raw)
