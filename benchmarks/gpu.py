@@ -97,7 +97,8 @@ def environment(device: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "flash_attn": importlib.util.find_spec("flash_attn") is not None,
     }
-    for name in ("torch", "transformers", "peft", "accelerate", "trl", "datasets", "bitsandbytes"):
+    packages = ("torch", "transformers", "peft", "accelerate", "trl", "datasets", "bitsandbytes")
+    for name in (*packages, "pyarrow", "fsspec", "tokenizers"):
         try:
             env[name] = importlib.import_module(name).__version__
         except Exception as err:  # noqa: BLE001 - a missing or broken package is a result
@@ -108,13 +109,27 @@ def environment(device: str) -> dict[str, Any]:
     return env
 
 
-class Run:
-    """Runs the parts in order, records each result or error, and keeps to the time limit."""
+def write_json(result: dict[str, Any], out: Path) -> None:
+    """Atomically: a reader (or a device call cut off at its limit) sees a whole file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out)
 
-    def __init__(self, time_limit: float) -> None:
+
+class Run:
+    """Runs the parts in order, records each result or error, keeps to the time limit, and
+    rewrites the JSON after every part (what was measured survives a kill)."""
+
+    def __init__(self, time_limit: float, result: dict[str, Any], out: Path) -> None:
         self.start = time.perf_counter()
         self.time_limit = time_limit
-        self.errors: list[str] = []
+        self.result, self.out = result, out
+        self.errors: list[str] = result.setdefault("errors", [])
+
+    def write(self) -> None:
+        self.result["wall_s"] = time.perf_counter() - self.start
+        write_json(self.result, self.out)
 
     def part(self, name: str, fn: Callable[[], Any]) -> Any:
         elapsed = time.perf_counter() - self.start
@@ -128,12 +143,13 @@ class Run:
             tail = "".join(traceback.format_exception(err)[-3:])
             self.errors.append(f"{name}: {type(err).__name__}: {err}")
             print(f"{name} FAILED:\n{tail}", flush=True)
-            return {"error": f"{type(err).__name__}: {err}", "traceback": tail}
+            result = {"error": f"{type(err).__name__}: {err}", "traceback": tail}
         gm.free_memory()
+        self.write()
         return result
 
 
-def bitsandbytes_reason(device: str) -> str | None:
+def bitsandbytes_reason() -> str | None:
     """Why QLoRA cannot run here, or None when it can."""
     if importlib.util.find_spec("bitsandbytes") is None:
         return "bitsandbytes is not installed (its wheel did not travel: docs/gpu.md)"
@@ -156,16 +172,19 @@ def model_parts(
     device: str,
     preset: dict[str, Any],
     qlora: bool,
-) -> dict[str, Any]:
+) -> None:
+    """Generation, precision and training of one model, into ``run.result["models"][name]``."""
     from deep_past.kaggle.budget import model_shape
     from deep_past.modeling import load_model_and_tokenizer
 
     shape = model_shape("local", model_dir / "config.json")
-    result: dict[str, Any] = {
+    entry: dict[str, Any] = {
         "path": str(model_dir),
         "shape": asdict(shape),  # what deep_past.kaggle.budget matches a model by
         "parameters": shape.parameters(),
+        "train": {},
     }
+    run.result["models"][name] = entry
 
     def generation() -> dict[str, Any]:
         model, tokenizer = load_model_and_tokenizer(str(model_dir), device=device)
@@ -178,8 +197,20 @@ def model_parts(
             new_tokens=settings.new_tokens,
         )
 
-    result["generate"] = run.part(f"{name}: generation", generation)
-    result["precision"] = run.part(
+    def training(quantization: str | None) -> dict[str, Any]:
+        return gm.measure_training(
+            model_dir,
+            train_jsonl,
+            work / f"{name}-{quantization or 'lora'}",
+            hparams=preset,
+            steps=settings.train_steps,
+            warmup=settings.warmup,
+            device=device,
+            quantization=quantization,
+        )
+
+    entry["generate"] = run.part(f"{name}: generation", generation)
+    entry["precision"] = run.part(
         f"{name}: precision",
         lambda: gm.measure_precision(
             model_dir,
@@ -189,41 +220,14 @@ def model_parts(
             device=device,
         ),
     )
-    train = {}
-    train["lora"] = run.part(
-        f"{name}: LoRA training",
-        lambda: gm.measure_training(
-            model_dir,
-            train_jsonl,
-            work / f"{name}-lora",
-            hparams=preset,
-            steps=settings.train_steps,
-            warmup=settings.warmup,
-            device=device,
-            quantization=None,
-        ),
-    )
+    entry["train"]["lora"] = run.part(f"{name}: LoRA training", lambda: training(None))
     if qlora:
-        reason = bitsandbytes_reason(device)
-        train["qlora_nf4"] = (
+        reason = bitsandbytes_reason()
+        entry["train"]["qlora_nf4"] = (
             {"skipped": reason}
             if reason
-            else run.part(
-                f"{name}: QLoRA NF4 training",
-                lambda: gm.measure_training(
-                    model_dir,
-                    train_jsonl,
-                    work / f"{name}-qlora",
-                    hparams=preset,
-                    steps=settings.train_steps,
-                    warmup=settings.warmup,
-                    device=device,
-                    quantization="nf4",
-                ),
-            )
+            else run.part(f"{name}: QLoRA NF4 training", lambda: training("nf4"))
         )
-    result["train"] = train
-    return result
 
 
 def small_model(work: Path, demo: dict[str, Any], given: Path | None) -> Path:
@@ -249,7 +253,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if device == "cpu" and not args.cpu_smoke:
         raise SystemExit("no CUDA device: run with --cpu-smoke for the CPU check of this script")
     torch.manual_seed(0)
-    run = Run(args.time_limit)
     demo, cloud = read_configs()
     result: dict[str, Any] = {
         "schema": 1,
@@ -258,6 +261,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "environment": environment(device),
         "models": {},
     }
+    run = Run(args.time_limit, result, args.out)
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
         data = gm.demo_data(ROOT / demo["data_dir"], demo["data"], work)
@@ -276,28 +280,24 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 work / "qwen3", args.tokenizer or small_dir, settings.shape, device
             ),
         )
-        common = {"settings": settings, "device": device}
+        common = {"data": data, "train_jsonl": train_jsonl, "work": work, "device": device}
         if isinstance(qwen_dir, Path):
-            result["models"][settings.qwen] = model_parts(
+            model_parts(
                 run,
                 settings.qwen,
                 qwen_dir,
-                data,
-                train_jsonl,
-                work,
+                settings=settings,
                 preset=hparams(cloud, args.cpu_smoke),
                 qlora=True,
                 **common,
             )
-        else:
+        else:  # the build failed or was skipped: say so in its place
             result["models"][settings.qwen] = qwen_dir
-        result["models"][SMALL] = model_parts(
+        model_parts(
             run,
             SMALL,
             small_dir,
-            data,
-            train_jsonl,
-            work,
+            settings=settings,
             preset=hparams(demo, args.cpu_smoke),
             qlora=False,
             **common,
@@ -309,8 +309,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 f"demo rules {device} vs cpu",
                 lambda: demo_rules(work / "demo", demo, device, settings.demo_max_steps),
             )
-    result["errors"] = run.errors
-    result["wall_s"] = time.perf_counter() - run.start
+    run.write()
     return result
 
 
@@ -333,48 +332,68 @@ def _failed(part: Any) -> str | None:
     return part.get("error") or part.get("skipped")
 
 
+def _rows(name: str, label: str, part: Any, rows_of: Callable[[Any], list]) -> list[tuple]:
+    """A part's rows, or one row saying why it has none."""
+    failed = _failed(part)
+    return [(name, label, "", failed, "")] if failed else rows_of(part)
+
+
+def _train_rows(name: str, kind: str) -> Callable[[dict[str, Any]], list]:
+    def rows(part: dict[str, Any]) -> list[tuple]:
+        setting = f"batch {part['batch_size']}, {part['dtype']}, {part['attention']}"
+        speed = f"{part['tokens_per_s']:.0f} tokens/s ({part['s_per_step']:.3f} s/step)"
+        return [(name, f"train {kind}", setting, speed, _memory(part))]
+
+    return rows
+
+
+def _generate_rows(name: str) -> Callable[[dict[str, Any]], list]:
+    def rows(gen: dict[str, Any]) -> list[tuple]:
+        out = []
+        for size, part in gen["batches"].items():
+            setting = f"batch {size}, {gen['dtype']}, {gen['new_tokens_per_row']} new"
+            speed = f"{part['tokens_per_s']:.0f} new tokens/s ({part['step_s'] * 1e3:.1f} ms/step)"
+            out.append((name, "generate greedy", setting, speed, _memory(part)))
+        return out
+
+    return rows
+
+
+def _precision_rows(name: str) -> Callable[[dict[str, Any]], list]:
+    def rows(prec: dict[str, Any]) -> list[tuple]:
+        out = []
+        for dtype, part in prec["dtypes"].items():
+            same = f"{part['identical']}/{part['total']} identical to {prec['reference']}"
+            health = (
+                f"{part['nonfinite_logits']} inf/nan logits, max |h| "
+                f"{_fmt(part['max_abs_hidden'], '.3g')}"
+            )
+            out.append((name, f"precision {dtype}", same, health, ""))
+        return out
+
+    return rows
+
+
+def _demo_rows(demo: dict[str, Any]) -> list[tuple]:
+    timing = ", ".join(
+        f"{where} {r['train_s']:.0f}+{r['predict_s']:.0f} s" for where, r in demo["runs"].items()
+    )
+    same = f"{demo['identical_predictions']}/{demo['predictions']} test predictions equal"
+    return [(SMALL, "demo train+predict", timing, same, "")]
+
+
 def table(result: dict[str, Any]) -> list[str]:
-    rows = [("model", "measure", "setting", "result", "memory")]
+    rows: list[tuple] = [("model", "measure", "setting", "result", "memory")]
     for name, model in result["models"].items():
         if _failed(model):
             rows.append((name, "build", "", _failed(model), ""))
             continue
         for kind, part in model["train"].items():
-            if _failed(part):
-                rows.append((name, f"train {kind}", "", _failed(part), ""))
-                continue
-            setting = f"batch {part['batch_size']}, {part['dtype']}, {part['attention']}"
-            speed = f"{part['tokens_per_s']:.0f} tokens/s ({part['s_per_step']:.3f} s/step)"
-            rows.append((name, f"train {kind}", setting, speed, _memory(part)))
-        gen = model["generate"]
-        if _failed(gen):
-            rows.append((name, "generate", "", _failed(gen), ""))
-        else:
-            for size, part in gen["batches"].items():
-                setting = f"batch {size}, {gen['dtype']}, {gen['new_tokens_per_row']} new"
-                speed = f"{part['tokens_per_s']:.0f} new tokens/s ({part['step_s'] * 1e3:.1f} ms/step)"
-                rows.append((name, "generate greedy", setting, speed, _memory(part)))
-        prec = model["precision"]
-        if _failed(prec):
-            rows.append((name, "precision", "", _failed(prec), ""))
-        else:
-            for dtype, part in prec["dtypes"].items():
-                same = f"{part['identical']}/{part['total']} identical to {prec['reference']}"
-                health = (
-                    f"{part['nonfinite_logits']} inf/nan logits, max |h| "
-                    f"{_fmt(part['max_abs_hidden'], '.3g')}"
-                )
-                rows.append((name, f"precision {dtype}", same, health, ""))
-    demo = result.get("demo_rules")
-    if demo is not None:
-        if _failed(demo):
-            rows.append((SMALL, "demo train+predict", "", _failed(demo), ""))
-        else:
-            timing = ", ".join(
-                f"{where} {r['train_s']:.0f}+{r['predict_s']:.0f} s" for where, r in demo["runs"].items()
-            )
-            same = f"{demo['identical_predictions']}/{demo['predictions']} test predictions equal"
-            rows.append((SMALL, "demo train+predict", timing, same, ""))
+            rows += _rows(name, f"train {kind}", part, _train_rows(name, kind))
+        rows += _rows(name, "generate", model.get("generate"), _generate_rows(name))
+        rows += _rows(name, "precision", model.get("precision"), _precision_rows(name))
+    if "demo_rules" in result:
+        rows += _rows(SMALL, "demo train+predict", result["demo_rules"], _demo_rows)
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     lines = [" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
@@ -409,10 +428,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, help="scratch directory (default: the system's)")
     args = parser.parse_args(argv)
     result = measure(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(args.out)
     print(f"\n{result['environment']['device_name']} ({result['mode']}), {result['wall_s']:.0f} s")
     print("\n".join(table(result)))
     print(f"wrote {args.out}")

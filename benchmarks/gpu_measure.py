@@ -212,7 +212,8 @@ def measure_training(
     built = time.perf_counter()
     trainer.train()
     (t0, n0), (t1, n1) = timer.marks[warmup - 1], timer.marks[-1]
-    base = getattr(trainer.model, "get_base_model", lambda: trainer.model)()
+    peft_model = trainer.model
+    base = peft_model.get_base_model() if hasattr(peft_model, "get_base_model") else peft_model
     result = {
         "quantization": quantization or "none",
         "dtype": "bfloat16" if trainer.args.bf16 else "float32",
@@ -227,7 +228,7 @@ def measure_training(
         "load_s": built - start,
         **peak_gib(),
     }
-    del trainer, base
+    del trainer, base, peft_model
     free_memory()
     return result
 
@@ -288,9 +289,7 @@ def measure_generation(
     batches: dict[str, Any] = {}
     for size in batch_sizes:
         chosen = list(prompts[: prompts_per_batch_size[size]])
-        cfg = GenerateConfig(
-            batch_size=size, max_new_tokens=new_tokens, min_new_tokens=new_tokens
-        )
+        cfg = GenerateConfig(batch_size=size, max_new_tokens=new_tokens, min_new_tokens=new_tokens)
         reset_peak()
         with capture(model) as seen:
             sync()

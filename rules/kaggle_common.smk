@@ -127,7 +127,8 @@ def kaggle_export_inputs(wildcards):
 
 def kaggle_probe():
     """The precision probe the export records: each model member's validation prompts and
-    decoding settings (the first entry per system: a sampled member shares its model)."""
+    decoding settings (the first entry per system: a sampled member shares its model).
+    """
     count = KAGGLE["export"]["precision_probe"]
     members = {}
     for m in kaggle_model_members():

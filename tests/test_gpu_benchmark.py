@@ -88,3 +88,17 @@ def test_the_budget_refuses_a_cpu_smoke_result(smoke):
     shape = ModelShape(**result["models"]["small"]["shape"])
     with pytest.raises(ValueError, match="not a GPU measurement"):
         read_gpu_benchmark(out, shape)
+
+
+def test_the_benchmark_builds_the_shape_the_budget_knows(tmp_path):
+    """The random Qwen3 the device measures is matched to Qwen/Qwen3-1.7B by the budget."""
+    from transformers import Qwen3Config
+
+    from deep_past.kaggle.budget import KNOWN_MODELS, model_shape
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import gpu_measure
+
+    Qwen3Config(**gpu_measure.QWEN3_1_7B).save_pretrained(tmp_path)
+    assert model_shape("local", tmp_path / "config.json") == KNOWN_MODELS["Qwen/Qwen3-1.7B"]
+    assert KNOWN_MODELS["Qwen/Qwen3-1.7B"].parameters() == pytest.approx(1.72e9, rel=0.01)

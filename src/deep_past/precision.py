@@ -88,7 +88,8 @@ def check(model: Any, tokenizer: Any, probe: Mapping[str, Any]) -> dict[str, Any
     prompts, reference = probe["prompts"], probe["outputs"]
     outputs = probe_outputs(model, tokenizer, prompts, probe["generation"])
     identical = [i for i, (a, b) in enumerate(zip(outputs, reference, strict=True)) if a == b]
-    health = logit_health(model, text_sequences(tokenizer, prompts, outputs), tokenizer.pad_token_id)
+    sequences = text_sequences(tokenizer, prompts, outputs)
+    health = logit_health(model, sequences, tokenizer.pad_token_id)
     share = len(identical) / len(reference) if reference else 1.0
     minimum = probe.get("min_identical", MIN_IDENTICAL)
     return {

@@ -231,25 +231,21 @@ def estimate_run(
 
 
 def estimate_measured(
-    source_tokens: Sequence[int],
-    prompt_tokens: Sequence[int],
+    batches: Sequence[tuple[int, int, int]],
     shape: ModelShape,
     hardware: Hardware,
-    generation: Mapping[str, Any],
-    n_sentences: int,
     measured: Measured,
     assume: Assumptions = Assumptions(),
 ) -> dict[str, float]:
-    """Seconds for ``n_sentences`` from measured step times: every batch runs its new-token
-    budget of steps at the step time measured for its row count, times the bandwidth ratio of
-    the measuring GPU to the target (and the ratio of bytes per weight, when they differ).
+    """Seconds for the ``decoding_batches`` from measured step times: every batch runs its
+    new-token budget of steps at the step time measured for its row count, times the bandwidth
+    ratio of the measuring GPU to the target (and of the bytes per weight, when they differ).
 
     An upper bound where the measurement was bound by per-step Python and launch overhead (HF
     decoding at small batches on an H200 is): that part is scaled too, but does not grow on a
     slower GPU."""
     bytes_measured = 4.0 if measured.dtype == "float32" else 2.0
     scale = measured.bandwidth / hardware.bandwidth * assume.bytes_per_param / bytes_measured
-    batches = decoding_batches(source_tokens, prompt_tokens, generation, n_sentences)
     decode = sum(steps * measured.step_at(rows) * scale for rows, _, steps in batches)
     weights = shape.parameters() * assume.bytes_per_param
     return {**_totals(0.0, decode, batches, weights, assume), "scale": scale}
@@ -373,8 +369,7 @@ def time_budget(
     source_lengths = _lengths(sources, tokenizer, assume.source_tokens_per_char)
     shape = model_shape(model, Path(model_dir) / "config.json" if model_dir else None)
     hw = HARDWARE[hardware]
-    lengths = (source_lengths, prompt_lengths, shape, hw, generation, n_sentences)
-    paper = estimate_run(*lengths, assume)
+    paper = estimate_run(source_lengths, prompt_lengths, shape, hw, generation, n_sentences, assume)
     measured = read_gpu_benchmark(gpu_json, shape) if gpu_json else None
     if measured is None:
         estimate = paper
@@ -384,7 +379,8 @@ def time_budget(
             + (f"; {gpu_json} measured no model of this shape" if gpu_json else ""),
         }
     else:
-        estimate = estimate_measured(*lengths, measured, assume)
+        batches = decoding_batches(source_lengths, prompt_lengths, generation, n_sentences)
+        estimate = estimate_measured(batches, shape, hw, measured, assume)
         throughput = {
             "source": "measured",
             **asdict(measured),
