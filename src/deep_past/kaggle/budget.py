@@ -372,26 +372,11 @@ def time_budget(
     paper = estimate_run(source_lengths, prompt_lengths, shape, hw, generation, n_sentences, assume)
     measured = read_gpu_benchmark(gpu_json, shape) if gpu_json else None
     if measured is None:
-        estimate = paper
-        throughput: dict[str, Any] = {
-            "source": "paper",
-            "note": "paper figures: roofline with the assumed efficiencies and overhead"
-            + (f"; {gpu_json} measured no model of this shape" if gpu_json else ""),
-        }
+        estimate, throughput = paper, paper_throughput(gpu_json)
     else:
         batches = decoding_batches(source_lengths, prompt_lengths, generation, n_sentences)
         estimate = estimate_measured(batches, shape, hw, measured, assume)
-        throughput = {
-            "source": "measured",
-            **asdict(measured),
-            "target_bandwidth": hw.bandwidth,
-            "scale": estimate["scale"],
-            "note": (
-                f"measured on {measured.device} ({measured.file}, {measured.dtype}), step times "
-                f"x{estimate['scale']:.1f} for {hw.name}'s {hw.bandwidth / 1e9:.0f} GB/s vs "
-                f"{measured.bandwidth / 1e12:.1f} TB/s (memory-bandwidth ratio)"
-            ),
-        }
+        throughput = measured_throughput(measured, hw, estimate["scale"])
     result = {
         "model": model,
         "parameters": shape.parameters(),
@@ -412,6 +397,27 @@ def time_budget(
         **({"paper_estimate": paper} if measured is not None else {}),
     }
     return _judge(result, limit_hours, margin, out_json)
+
+
+def paper_throughput(gpu_json: str | Path | None) -> dict[str, Any]:
+    note = "paper figures: roofline with the assumed efficiencies and overhead"
+    if gpu_json:
+        note += f"; {gpu_json} measured no model of this shape"
+    return {"source": "paper", "note": note}
+
+
+def measured_throughput(measured: Measured, hw: Hardware, scale: float) -> dict[str, Any]:
+    return {
+        "source": "measured",
+        **asdict(measured),
+        "target_bandwidth": hw.bandwidth,
+        "scale": scale,
+        "note": (
+            f"measured on {measured.device} ({measured.file}, {measured.dtype}), step times "
+            f"x{scale:.1f} for {hw.name}'s {hw.bandwidth / 1e9:.0f} GB/s vs "
+            f"{measured.bandwidth / 1e12:.1f} TB/s (memory-bandwidth ratio)"
+        ),
+    }
 
 
 def members_budget(
