@@ -72,3 +72,19 @@ cluster-setup: $(CLUSTER_STAMP)
 # Real SLURM (fake GPUs) and sshd on loopback; needs root and apt (Debian). ~10 minutes.
 test-cluster: $(CLUSTER_STAMP)
 	DEEP_PAST_CLUSTER_TESTS=1 $(BIN)/python -m pytest tests/cluster -s -p no:cacheprovider
+
+# GPU check (docs/gpu.md). gpu-wheels runs here: the wheels the GPU machine lacks, into .whl/.
+# gpu-check runs on the GPU machine with its own python3 (no venv there); gpu-smoke is its CPU
+# form, seconds, as tests/test_gpu_benchmark.py runs it.
+GPU_PYTHON ?= python3
+GPU_OUT ?= benchmarks/results/gpu-$(shell date +%F).json
+.PHONY: gpu-wheels gpu-check gpu-smoke
+
+gpu-wheels: setup
+	$(BIN)/python benchmarks/gpu_wheels.py --dest .whl
+
+gpu-check:
+	PYTHONUNBUFFERED=1 $(GPU_PYTHON) benchmarks/gpu.py --out $(GPU_OUT)
+
+gpu-smoke: setup
+	$(BIN)/python benchmarks/gpu.py --cpu-smoke --demo-rules --out results/gpu-smoke.json

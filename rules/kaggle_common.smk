@@ -1,4 +1,5 @@
 # Config look-ups and input functions of rules/kaggle.smk (paths only: no file reads, no torch).
+import glob
 from types import SimpleNamespace
 
 from deep_past.kaggle.export import parse_system
@@ -119,6 +120,11 @@ def kaggle_export_inputs(wildcards):
         inputs["proper_nouns"] = "results/data/proper_nouns.csv"
     if kaggle_postprocess()["correct_names"] and models:
         inputs["proper_nouns"] = "results/data/proper_nouns.csv"
+    probe = kaggle_probe()
+    if probe:
+        inputs["probe_prompts"] = sorted(
+            {m["prompts"] for m in probe["members"].values()}
+        )
     if KAGGLE["export"]["quantize"] != "none" and kaggle_single():
         # The 4-bit cost is measured on the labelled eval set, else on validation.
         split = "eval" if config["eval_set"] else "val"
@@ -127,6 +133,38 @@ def kaggle_export_inputs(wildcards):
         )
         inputs["quality_segments"] = f"results/data/segments/{split}.csv"
     return inputs
+
+
+def kaggle_probe():
+    """The precision probe the export records: each model member's validation prompts and
+    decoding settings (the first entry per system: a sampled member shares its model).
+    """
+    count = KAGGLE["export"]["precision_probe"]
+    members = {}
+    for m in kaggle_model_members():
+        members.setdefault(
+            m["system"],
+            {
+                "prompts": f"results/prompts/{m['prompt']}/val.jsonl",
+                "generation": m["generation"],
+            },
+        )
+    if not count or not members:
+        return None
+    return {
+        "count": count,
+        "min_identical": KAGGLE["export"]["precision_min_identical"],
+        "members": members,
+    }
+
+
+def kaggle_gpu_benchmark(wildcards):
+    """The GPU benchmark JSON the time budget scales (none: the paper figures)."""
+    name = KAGGLE["budget"]["gpu_benchmark"]
+    if name == "auto":
+        found = sorted(glob.glob("benchmarks/results/gpu-*.json"))
+        return found[-1:]
+    return [name] if name else []
 
 
 def kaggle_postprocess():
@@ -210,6 +248,7 @@ def kaggle_export_settings(wildcards):
         "system": system,
         **{k: KAGGLE["export"][k] for k in ("dtype", "quantize")},
         "pipeline_config": config,
+        "probe": kaggle_probe(),
     }
     if kaggle_single():
         return {

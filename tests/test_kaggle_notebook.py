@@ -17,6 +17,7 @@ def test_inlined_modules_are_the_ones_the_notebook_runs():
         "deep_past.preprocess",
         "deep_past.pipeline.datasets",
         "deep_past.text",
+        "deep_past.precision",  # the dtype guard before each model's full run
     ):
         assert needed in modules
     # Training, the memory and the Kaggle client stay out unless a prompt needs them.

@@ -73,7 +73,7 @@ def kaggle_run(tmp_path_factory):
         mp.setenv("DEEP_PAST_KAGGLE_INPUT", str(inputs))
         mp.setenv("DEEP_PAST_KAGGLE_WORKING", str(working))
         executed = _execute(wf / "results" / "kaggle" / "notebook.ipynb", working)
-    return {"wf": wf, "working": working, "executed": executed}
+    return {"wf": wf, "working": working, "executed": executed, "inputs": inputs}
 
 
 def _execute(notebook: Path, cwd: Path) -> Path:
@@ -89,10 +89,45 @@ def _execute(notebook: Path, cwd: Path) -> Path:
     return out
 
 
+def printed(executed: Path) -> str:
+    """Everything the executed notebook's cells printed."""
+    nb = json.loads(executed.read_text())
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
 def test_notebook_reproduces_the_pipeline_submission(kaggle_run):
     ours = kaggle_run["working"] / "submission.csv"
     pipeline = kaggle_run["wf"] / "results" / "submission.csv"
     assert ours.read_bytes() == pipeline.read_bytes()
+    # The precision guard ran first and kept the dtype: on the CPU that is the probe's fp32.
+    assert f"{SYSTEM}: precision guard: float32 kept: 8/8 greedy outputs" in printed(
+        kaggle_run["executed"]
+    )
+
+
+def test_precision_guard_falls_back_to_fp32_and_still_reproduces(kaggle_run, tmp_path):
+    """A bf16 notebook whose probe it cannot reproduce (one output changed, as an fp16 overflow
+    would change them) reloads the model in fp32, says so, and writes the pipeline's
+    submission byte for byte."""
+    inputs, working = tmp_path / "input", tmp_path / "working"
+    shutil.copytree(kaggle_run["inputs"], inputs)
+    working.mkdir()
+    probe_file = inputs / "deep-past-model" / "precision_probe.json"
+    probe = json.loads(probe_file.read_text())
+    probe["members"][SYSTEM]["outputs"][0] = "!!!!"
+    probe_file.write_text(json.dumps(probe))
+    notebook = tmp_path / "bf16.ipynb"
+    text = (kaggle_run["wf"] / "results" / "kaggle" / "notebook.ipynb").read_text()
+    assert text.count("'dtype': 'auto'") == 1
+    notebook.write_text(text.replace("'dtype': 'auto'", "'dtype': 'bfloat16'"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DEEP_PAST_KAGGLE_INPUT", str(inputs))
+        mp.setenv("DEEP_PAST_KAGGLE_WORKING", str(working))
+        executed = _execute(notebook, working)
+    out = printed(executed)
+    assert "precision guard: bfloat16 REJECTED" in out and "falling back to float32" in out
+    pipeline = kaggle_run["wf"] / "results" / "submission.csv"
+    assert (working / "submission.csv").read_bytes() == pipeline.read_bytes()
 
 
 def test_notebook_is_offline_and_inlines_the_package(kaggle_run):
@@ -135,6 +170,13 @@ def test_export_manifest(kaggle_run):
             and (export / rel).stat().st_size == rec["size"]
         )
     assert manifest["total_size"] == sum(r["size"] for r in manifest["files"].values())
+    # The precision probe: fp32 greedy outputs of 8 validation prompts, listed like any file.
+    assert manifest["precision_probe"] == "precision_probe.json"
+    assert "precision_probe.json" in manifest["files"]
+    probe = json.loads((export / "precision_probe.json").read_text())["members"][SYSTEM]
+    assert len(probe["prompts"]) == len(probe["outputs"]) == 8
+    assert probe["reference_dtype"] == "float32" and probe["generation"]["num_beams"] == 1
+    assert probe["source"].endswith("results/prompts/plain/val.jsonl")
 
 
 def test_merged_model_greedy_outputs_equal_the_adapter_models(kaggle_run):

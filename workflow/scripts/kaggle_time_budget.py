@@ -16,6 +16,7 @@ with job(snakemake.log[0]):
             raw_csv=m["raw"],
             benchmark_tsv=m["benchmark_tsv"],
             generation=m["generation"],
+            gpu_json=i.gpu[0] if i.gpu else None,
             out_json=snakemake.output.budget if single else None,
             **p,
         )

@@ -12,7 +12,13 @@ not here, tokens per character. The estimate (a roofline model, see ``estimate_r
     total          = sum over batches (prefill + budget * step) / gpus_used + load + fixed overhead
 
 where rows = batch_size * num_beams and ``budget`` is the batch's new-token budget from the
-generation config (worst case: no early stop). ``python -m deep_past.kaggle.budget --help``.
+generation config (worst case: no early stop). These are the *paper* figures.
+
+When a GPU benchmark of the same model shape is given (``benchmarks/gpu.py``'s JSON), its
+*measured* decoding step times replace them: each batch costs ``budget`` steps of the measured
+step time at its row count (interpolated between the measured batch sizes), scaled to the target
+by the ratio of peak memory bandwidths (decoding reads every weight once per step). The result
+says which figures it used. ``python -m deep_past.kaggle.budget --help``.
 """
 
 from __future__ import annotations
@@ -86,12 +92,70 @@ class Hardware:
     memory: float  # bytes of one device
 
 
-# Vendor datasheet numbers.
+# Vendor datasheet numbers: NVIDIA T4 datasheet (65 TFLOP/s fp16 tensor, 320 GB/s GDDR6, 16 GB);
+# NVIDIA Tesla P100 PCIe 16 GB datasheet (18.7 TFLOP/s fp16, 732 GB/s HBM2).
 HARDWARE: dict[str, Hardware] = {
     "t4x2": Hardware("t4x2", 2, 65e12, 320e9, 16e9),
     "t4": Hardware("t4", 1, 65e12, 320e9, 16e9),
     "p100": Hardware("p100", 1, 18.7e12, 732e9, 16e9),
 }
+
+
+# Peak memory bandwidth (bytes/s) of the GPUs a benchmark may have run on, by a substring of
+# torch.cuda.get_device_name(): NVIDIA H200 datasheet, 4.8 TB/s HBM3e (SXM and NVL); the Kaggle
+# GPUs as in HARDWARE above.
+MEASURED_BANDWIDTH: dict[str, float] = {"H200": 4.8e12, "T4": 320e9, "P100": 732e9}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Decoding speed measured by benchmarks/gpu.py on one GPU for one model shape."""
+
+    file: str
+    device: str
+    bandwidth: float  # peak bytes/s of that GPU
+    dtype: str
+    step_s: dict[int, float]  # batch rows -> seconds per decoding step (prefill spread over it)
+
+    def step_at(self, rows: int) -> float:
+        """Step time at ``rows``: linear between measured batch sizes, the smallest one's
+        below them, and the last segment's slope above them (never decreasing)."""
+        points = sorted(self.step_s.items())
+        if rows <= points[0][0] or len(points) == 1:
+            return points[0][1] if rows <= points[0][0] else points[-1][1]
+        for (b0, s0), (b1, s1) in zip(points, points[1:], strict=False):
+            if rows <= b1:
+                return s0 + (s1 - s0) * (rows - b0) / (b1 - b0)
+        (b0, s0), (b1, s1) = points[-2], points[-1]
+        return max(s1, s1 + (s1 - s0) * (rows - b1) / (b1 - b0))
+
+
+def read_gpu_benchmark(path: str | Path, shape: ModelShape) -> Measured | None:
+    """The measured step times of the model of ``shape`` in a GPU benchmark JSON, or None when
+    it measured no model of that shape."""
+    from deep_past.io import read_json
+
+    data = read_json(path)
+    env = data.get("environment", {})
+    if data.get("mode") != "device" or env.get("device") != "cuda":
+        raise ValueError(
+            f"{path}: not a GPU measurement (mode {data.get('mode')!r}, device "
+            f"{env.get('device')!r}); the time budget takes benchmarks/gpu.py's JSON from a "
+            "CUDA machine"
+        )
+    name = env.get("device_name", "")
+    bandwidth = next((bw for key, bw in MEASURED_BANDWIDTH.items() if key in name), None)
+    if bandwidth is None:
+        raise ValueError(
+            f"{path}: no memory bandwidth known for GPU {name!r}: add it to "
+            "deep_past.kaggle.budget.MEASURED_BANDWIDTH"
+        )
+    for model in data.get("models", {}).values():
+        generated = model.get("generate", {})
+        if model.get("shape") == asdict(shape) and generated.get("batches"):
+            steps = {int(b): r["step_s"] for b, r in generated["batches"].items()}
+            return Measured(str(path), name, bandwidth, generated["dtype"], steps)
+    return None
 
 
 @dataclass(frozen=True)
@@ -151,6 +215,50 @@ def estimate_run(
     assume: Assumptions = Assumptions(),
 ) -> dict[str, float]:
     """Seconds for ``n_sentences`` with the measured length distribution (see module doc)."""
+    n_matmul = shape.matmul_params()
+    weights = shape.parameters() * assume.bytes_per_param
+    flops = hardware.flops * assume.eff_flops
+    bandwidth = hardware.bandwidth * assume.eff_bandwidth
+    prefill = decode = 0.0
+    batches = decoding_batches(source_tokens, prompt_tokens, generation, n_sentences)
+    for rows, longest_prompt, steps in batches:
+        prefill += rows * longest_prompt * 2 * n_matmul / flops
+        context = longest_prompt + steps / 2  # mean cache length over the steps
+        kv = rows * context * shape.kv_bytes_per_token(assume.bytes_per_param)
+        step = max((weights + kv) / bandwidth, 2 * n_matmul * rows / flops)
+        decode += steps * (step + assume.step_overhead_s)
+    return _totals(prefill, decode, batches, weights, assume)
+
+
+def estimate_measured(
+    batches: Sequence[tuple[int, int, int]],
+    shape: ModelShape,
+    hardware: Hardware,
+    measured: Measured,
+    assume: Assumptions = Assumptions(),
+) -> dict[str, float]:
+    """Seconds for the ``decoding_batches`` from measured step times: every batch runs its
+    new-token budget of steps at the step time measured for its row count, times the bandwidth
+    ratio of the measuring GPU to the target (and of the bytes per weight, when they differ).
+
+    An upper bound where the measurement was bound by per-step Python and launch overhead (HF
+    decoding at small batches on an H200 is): that part is scaled too, but does not grow on a
+    slower GPU."""
+    bytes_measured = 4.0 if measured.dtype == "float32" else 2.0
+    scale = measured.bandwidth / hardware.bandwidth * assume.bytes_per_param / bytes_measured
+    decode = sum(steps * measured.step_at(rows) * scale for rows, _, steps in batches)
+    weights = shape.parameters() * assume.bytes_per_param
+    return {**_totals(0.0, decode, batches, weights, assume), "scale": scale}
+
+
+def decoding_batches(
+    source_tokens: Sequence[int],
+    prompt_tokens: Sequence[int],
+    generation: Mapping[str, Any],
+    n_sentences: int,
+) -> list[tuple[int, int, int]]:
+    """(rows, longest prompt, new-token budget) of each batch, as ``deep_past.generate`` batches
+    ``n_sentences`` of the measured lengths: longest first, rows = batch x beams."""
     pairs = sorted(
         zip(
             scale_lengths(prompt_tokens, n_sentences),
@@ -162,24 +270,24 @@ def estimate_run(
     size, beams = generation["batch_size"], generation.get("num_beams", 1)
     if generation.get("do_sample"):  # every sampled sequence is a row of the batch
         beams *= generation.get("num_return_sequences", 1)
-    n_matmul = shape.matmul_params()
-    weights = shape.parameters() * assume.bytes_per_param
-    flops = hardware.flops * assume.eff_flops
-    bandwidth = hardware.bandwidth * assume.eff_bandwidth
-    prefill = decode = steps_total = 0.0
-    batches = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    for batch in batches:
-        rows = len(batch) * beams
-        longest_prompt = max(p for p, _ in batch)
-        steps = new_token_budget(max(s for _, s in batch), generation)
-        prefill += rows * longest_prompt * 2 * n_matmul / flops
-        context = longest_prompt + steps / 2  # mean cache length over the steps
-        kv = rows * context * shape.kv_bytes_per_token(assume.bytes_per_param)
-        step = max((weights + kv) / bandwidth, 2 * n_matmul * rows / flops)
-        decode += steps * (step + assume.step_overhead_s)
-        steps_total += steps
-    work = (prefill + decode) / assume.gpus_used
-    total = work + assume.load_s + assume.fixed_s
+    return [
+        (
+            len(batch) * beams,
+            max(p for p, _ in batch),
+            new_token_budget(max(s for _, s in batch), generation),
+        )
+        for batch in (pairs[i : i + size] for i in range(0, len(pairs), size))
+    ]
+
+
+def _totals(
+    prefill: float,
+    decode: float,
+    batches: Sequence[tuple[int, int, int]],
+    weights: float,
+    assume: Assumptions,
+) -> dict[str, float]:
+    total = (prefill + decode) / assume.gpus_used + assume.load_s + assume.fixed_s
     return {
         "seconds": total,
         "hours": total / 3600,
@@ -187,7 +295,7 @@ def estimate_run(
         "decode_s": decode / assume.gpus_used,
         "overhead_s": assume.load_s + assume.fixed_s,
         "batches": len(batches),
-        "mean_steps_per_batch": steps_total / len(batches),
+        "mean_steps_per_batch": sum(steps for *_, steps in batches) / len(batches),
         "weights_gb": weights / 1e9,
     }
 
@@ -236,9 +344,12 @@ def time_budget(
     benchmark_tsv: str | Path | None = None,
     assume: Assumptions = Assumptions(),
     out_json: str | Path | None = None,
+    gpu_json: str | Path | None = None,
 ) -> dict[str, Any]:
     """Measure what the predict step did here and estimate the Kaggle run; ``fits`` is whether
-    the estimate stays within ``limit_hours * (1 - margin)``."""
+    the estimate stays within ``limit_hours * (1 - margin)``. With ``gpu_json`` (a GPU benchmark
+    that measured this model's shape) the estimate scales the measured step times, and the paper
+    estimate is kept beside it as ``paper_estimate``."""
     tokenizer = None
     if model_dir is not None and (Path(model_dir) / "tokenizer_config.json").is_file():
         from transformers import AutoTokenizer
@@ -258,9 +369,14 @@ def time_budget(
     source_lengths = _lengths(sources, tokenizer, assume.source_tokens_per_char)
     shape = model_shape(model, Path(model_dir) / "config.json" if model_dir else None)
     hw = HARDWARE[hardware]
-    estimate = estimate_run(
-        source_lengths, prompt_lengths, shape, hw, generation, n_sentences, assume
-    )
+    paper = estimate_run(source_lengths, prompt_lengths, shape, hw, generation, n_sentences, assume)
+    measured = read_gpu_benchmark(gpu_json, shape) if gpu_json else None
+    if measured is None:
+        estimate, throughput = paper, paper_throughput(gpu_json)
+    else:
+        batches = decoding_batches(source_lengths, prompt_lengths, generation, n_sentences)
+        estimate = estimate_measured(batches, shape, hw, measured, assume)
+        throughput = measured_throughput(measured, hw, estimate["scale"])
     result = {
         "model": model,
         "parameters": shape.parameters(),
@@ -276,9 +392,32 @@ def time_budget(
             **(measure_predictions(raw_csv, benchmark_tsv, tokenizer) if raw_csv else {}),
         },
         "n_sentences": n_sentences,
+        "throughput": throughput,
         "estimate": estimate,
+        **({"paper_estimate": paper} if measured is not None else {}),
     }
     return _judge(result, limit_hours, margin, out_json)
+
+
+def paper_throughput(gpu_json: str | Path | None) -> dict[str, Any]:
+    note = "paper figures: roofline with the assumed efficiencies and overhead"
+    if gpu_json:
+        note += f"; {gpu_json} measured no model of this shape"
+    return {"source": "paper", "note": note}
+
+
+def measured_throughput(measured: Measured, hw: Hardware, scale: float) -> dict[str, Any]:
+    return {
+        "source": "measured",
+        **asdict(measured),
+        "target_bandwidth": hw.bandwidth,
+        "scale": scale,
+        "note": (
+            f"measured on {measured.device} ({measured.file}, {measured.dtype}), step times "
+            f"x{scale:.1f} for {hw.name}'s {hw.bandwidth / 1e9:.0f} GB/s vs "
+            f"{measured.bandwidth / 1e12:.1f} TB/s (memory-bandwidth ratio)"
+        ),
+    }
 
 
 def members_budget(
@@ -367,9 +506,18 @@ def summary(budget: Mapping[str, Any]) -> str:
             f"predict step here: {m['sequences']} sequences in {m['wall_s']:.1f} s "
             f"({m['sequences_per_s']:.2f} sequences/s{rate})"
         )
+    source = budget["throughput"]["source"]
+    lines.append(f"throughput: {budget['throughput']['note']}")
+    if "paper_estimate" in budget:
+        lines.append(f"paper estimate (roofline): {budget['paper_estimate']['hours']:.2f} h")
+    work = (
+        f"prefill {e['prefill_s']:.0f} s, decode {e['decode_s']:.0f} s"
+        if source == "paper"
+        else f"measured steps, prefill included, {e['decode_s']:.0f} s"
+    )
     lines.append(
-        f"estimate for {budget['n_sentences']} sentences: {e['hours']:.2f} h (prefill "
-        f"{e['prefill_s']:.0f} s, decode {e['decode_s']:.0f} s over {e['batches']} batches of "
+        f"estimate ({source}) for {budget['n_sentences']} sentences: {e['hours']:.2f} h "
+        f"({work} over {e['batches']} batches of "
         f"~{e['mean_steps_per_batch']:.0f} steps, overhead {e['overhead_s']:.0f} s); allowed "
         f"{budget['allowed_hours']:.2f} h -> {'fits' if budget['fits'] else 'DOES NOT FIT'}"
     )
@@ -389,6 +537,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--margin", type=float, default=0.2, help="share of the limit kept free")
     parser.add_argument("--raw", help="the predict step's test.raw.csv (measured throughput)")
     parser.add_argument("--benchmark", help="the predict step's benchmark .tsv")
+    parser.add_argument(
+        "--gpu-benchmark", help="benchmarks/gpu.py's JSON: scale its measured step times"
+    )
     parser.add_argument("--out", help="write the JSON here")
     return parser
 
@@ -411,6 +562,7 @@ def main(argv: list[str] | None = None) -> None:
         raw_csv=args.raw,
         benchmark_tsv=args.benchmark,
         out_json=args.out,
+        gpu_json=args.gpu_benchmark,
     )
     print(summary(result))
 

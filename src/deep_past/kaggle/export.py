@@ -11,6 +11,10 @@ An ensemble (``mbr/NAME``) or the translation memory is exported member by membe
 ``adapters/<system with / as -->/`` (never merged: N merged copies would multiply the dataset by
 the member count, adapters are a few MB each), the hint tables of every member's prompt, and for
 the memory ``tables/memory.csv`` (``results/data/pairs.csv``). The manifest lists the members.
+
+With ``probe`` settings, each model member's greedy outputs for a few validation prompts are
+recorded in fp32 (``precision_probe.json``, see ``deep_past.precision``): the notebook checks
+its chosen dtype against them before the full run.
 """
 
 from __future__ import annotations
@@ -139,11 +143,14 @@ def export_model(
     pipeline_config: Mapping[str, Any] | None = None,
     source: Mapping[str, Any] | None = None,
     quality_set: Mapping[str, Any] | None = None,
+    probe: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the export directory and its manifest; returns the manifest.
 
     With ``quantize="nf4"`` and ``quality_set`` ({"prompts", "segments", "generation"}), the
-    manifest also records the scores of both precisions on that labelled split.
+    manifest also records the scores of both precisions on that labelled split. ``probe``
+    ({"count", "min_identical", "members": {system: {"prompts", "generation"}}}) records the
+    precision probe of the exported model (``write_probe``).
 
     ``base_model`` is what ``from_pretrained`` loads (the tiny model's directory, a hub name or
     a local path); ``adapter`` a run's ``final``/``checkpoint-N`` directory or None.
@@ -178,6 +185,11 @@ def export_model(
         )
     if adapter is not None and not merge:
         shutil.copytree(adapter, out / ADAPTER_DIR)
+    system = (source or {}).get("system")
+    probe_file = None
+    if probe and system in probe["members"]:
+        separate = ADAPTER_DIR if adapter is not None and not merge else None
+        probe_file = write_probe(out, probe, {system: separate}, quantize)
     # The export is a base-model directory like results/base_model: the pipeline's steps that
     # take a base_dir (the prompts' token counter) accept it as it is.
     write_json({"model": "export", "path": "."}, out / BASE_MANIFEST)
@@ -196,8 +208,44 @@ def export_model(
             },
             "pipeline_config": dict(pipeline_config or {}),
             "quality": quality,
+            "precision_probe": probe_file,
         },
     )
+
+
+def write_probe(
+    out: Path,
+    probe: Mapping[str, Any],
+    adapters: Mapping[str, str | None],
+    quantize: str,
+) -> str:
+    """Greedy fp32 outputs of each model member (``adapters``: system -> its adapter directory
+    in the export, None for the base alone) on the first ``count`` prompts of its validation
+    prompt file, as the notebook will load it; written to ``out/precision_probe.json``."""
+    from deep_past.io import write_json
+    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.pipeline.datasets import read_jsonl
+    from deep_past.precision import FALLBACK_DTYPE, PROBE_FILE, record_probe
+
+    members = {}
+    for system, adapter in adapters.items():
+        spec = probe["members"][system]
+        prompts = [r["prompt"] for r in read_jsonl(spec["prompts"])[: probe["count"]]]
+        model, tokenizer = load_model_and_tokenizer(
+            str(out),
+            dtype=FALLBACK_DTYPE,
+            adapter=out / adapter if adapter else None,
+            quantization="nf4" if quantize == "nf4" else None,
+        )
+        members[system] = {
+            **record_probe(model, tokenizer, prompts, spec["generation"]),
+            "min_identical": probe["min_identical"],
+            "source": str(spec["prompts"]),
+        }
+        del model
+    write_json({"format": 1, "members": members}, out / PROBE_FILE)
+    log.info("precision probe: %d prompts for %s", probe["count"], sorted(members))
+    return PROBE_FILE
 
 
 def _finish(
@@ -237,6 +285,7 @@ def export_system(
     tables: Mapping[str, str | Path] | None = None,
     pipeline_config: Mapping[str, Any] | None = None,
     quality_set: Mapping[str, Any] | None = None,
+    probe: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Export the pipeline system ``system`` (its run's checkpoint, or the bare base model)."""
     from deep_past.pipeline.models import base_model_path
@@ -265,6 +314,7 @@ def export_system(
         pipeline_config=pipeline_config,
         source={"system": system, "run_dir": str(run_dir) if run_dir else None, **parts},
         quality_set=quality_set,
+        probe=probe,
     )
 
 
@@ -284,6 +334,7 @@ def export_members(
     quantize: str = "none",
     tables: Mapping[str, str | Path] | None = None,
     pipeline_config: Mapping[str, Any] | None = None,
+    probe: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Export the members of the submission ``system`` (``mbr/NAME`` or ``memory``).
 
@@ -325,6 +376,12 @@ def export_members(
     for member, adapter in adapters.items():
         # A checkpoint's training state (optimizer, RNG) is of no use to the notebook.
         shutil.copytree(adapter, out / adapter_dir(member), ignore=TRAINING_STATE)
+    probed = {
+        m["system"]: m["adapter"]
+        for m in listed
+        if m["kind"] == "model" and probe and m["system"] in probe["members"]
+    }
+    probe_file = write_probe(out, probe, probed, quantize) if probe and probed else None
     return _finish(
         out,
         tables,
@@ -340,6 +397,7 @@ def export_members(
             "members": listed,
             "pipeline_config": dict(pipeline_config or {}),
             "quality": None,
+            "precision_probe": probe_file,
         },
     )
 

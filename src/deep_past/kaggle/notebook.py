@@ -31,6 +31,7 @@ ROOT_MODULES = (
     "deep_past.pipeline.models",  # base_model_path, used by the prompts' token counter
     "deep_past.generate",
     "deep_past.modeling",
+    "deep_past.precision",  # the dtype guard before each model's full run
 )
 # Imported inside functions by the hint code, per prompt feature.
 FEATURE_MODULES = {
@@ -201,8 +202,12 @@ def build_notebook(
         "modules": modules,
         "members": [m["name"] for m in members],
         "manifest": {
-            k: manifest[k]
-            for k in ("source", "preprocess_version", "merged", "dtype", "quantize", "total_size")
+            **{
+                k: manifest[k]
+                for k in ("source", "preprocess_version", "merged", "dtype", "quantize")
+            },
+            "total_size": manifest["total_size"],
+            "precision_probe": manifest.get("precision_probe"),  # absent in older exports
         },
         "budget_summary": summary(budget) if budget is not None else "not estimated",
     }
