@@ -231,16 +231,14 @@ def model_parts(
 
 
 def small_model(work: Path, demo: dict[str, Any], given: Path | None) -> Path:
-    """The project's small model: a directory given (a base model or an export), else the demo
-    graph's tiny base model built as its base_model rule builds it."""
-    from deep_past.pipeline.models import base_model_dir, base_model_path
+    """The project's small model: a directory given (a base model or an export), else the
+    shipped base the demo graph starts from (resources/models/tiny)."""
+    from deep_past.pipeline.models import base_model_path
 
     if given is not None:
         has_manifest = (given / "base_model.json").is_file()
         return Path(base_model_path(given)) if has_manifest else given
-    out = work / "small"
-    base_model_dir("tiny", demo["tiny_model"], ROOT / demo["data_dir"] / "train.csv", out)
-    return out
+    return ROOT / "resources" / "models" / "tiny"
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:

@@ -61,7 +61,8 @@ def demo_rules(
         **{k: config["data"][k] for k in ("val_fraction", "split_seed", "alignment")},
     )
     base = work / "base_model"
-    base_model_dir("tiny", config["tiny_model"], work / "train.csv", base)
+    shipped = Path(__file__).resolve().parents[1] / "resources" / "models" / "tiny"
+    base_model_dir(config["model"], config["scratch_model"], work / "train.csv", base, shipped)
     budget = {"base_dir": base, "max_tokens": config["data"]["prompt_max_tokens"]}
     sft_files(
         work / "pairs.csv",

@@ -53,7 +53,7 @@ QWEN3_SMOKE = {
     "num_key_value_heads": 2,
     "head_dim": 16,
     "intermediate_size": 128,
-    "vocab_size": 4096,
+    "vocab_size": 8192,  # above the shipped base tokenizer's 5,641 tokens
 }
 
 
