@@ -125,7 +125,7 @@ def test_training_lowers_loss_and_writes_run_dir(data, tmp_path: Path) -> None:
     history = json.loads((out / "log_history.json").read_text())
     losses = [e["loss"] for e in history if "loss" in e]
     assert len(losses) == 12 and losses[-1] < losses[0] - 0.5
-    assert [e["step"] for e in history if "eval_loss" in e] == [6, 12]
+    assert [e["step"] for e in history if "eval_loss" in e] == [0, 6, 12]  # 0: eval on start
     assert (out / "final" / "adapter_model.safetensors").is_file()
     assert (out / "final" / "tokenizer.json").is_file()
     assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-12", "checkpoint-6"]
