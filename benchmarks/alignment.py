@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deep_past.align import (
+from deep_past.corpus.align import (
     BOUNDARY_WEIGHT,
     AlignmentModel,
     _doc_units,

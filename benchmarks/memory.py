@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from deep_past.align import align_documents, alignment_stats, train_alignment_model
-from deep_past.lexicon import build_lexicon, proper_nouns
-from deep_past.memory import MemoryConfig, TranslationMemory
-from deep_past.name_slots import NameSpeller
+from deep_past.corpus.align import align_documents, alignment_stats, train_alignment_model
+from deep_past.corpus.lexicon import build_lexicon, proper_nouns
+from deep_past.corpus.names import NameSpeller
+from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 # Dev geomean of the best retrieval system in ../shared/notes/retrieval.md: the bar to beat.
 RETRIEVAL_BAR = 21.53
@@ -30,7 +30,7 @@ RETRIEVAL_BAR = 21.53
 def score(hyps: list[str], refs: list[str]) -> dict[str, float]:
     """Competition metric; the project's helper when it exists, else sacrebleu directly."""
     try:
-        from deep_past.metrics import corpus_scores
+        from deep_past.evaluation.metrics import corpus_scores
     except ImportError:
         import sacrebleu
 
@@ -47,17 +47,19 @@ def preprocess(
     if raw:
         return train, test, "raw text (--raw); target conventions on outputs only"
     try:
-        from deep_past.preprocess import preprocess_test, preprocess_train
+        from deep_past.text.preprocess import preprocess_test, preprocess_train
     except ImportError:
-        return train, test, "raw text (deep_past.preprocess not available)"
-    return preprocess_train(train), preprocess_test(test), "deep_past.preprocess"
+        return train, test, "raw text (deep_past.text.preprocess not available)"
+    return preprocess_train(train), preprocess_test(test), "deep_past.text.preprocess"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument(
-        "--raw", action="store_true", help="skip deep_past.preprocess (outputs still converted)"
+        "--raw",
+        action="store_true",
+        help="skip deep_past.text.preprocess (outputs still converted)",
     )
     args = parser.parse_args()
     data = args.data_dir

@@ -4,7 +4,7 @@ import itertools
 import os
 import re
 
-from deep_past.prompts import PROMPTS
+from deep_past.prompting.registry import PROMPTS
 
 # Optional paths and names: "" and null (`--config eval_set=` on the command line) both mean
 # none; spelled "" from here on, so every reader sees one value.

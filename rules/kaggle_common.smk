@@ -97,9 +97,9 @@ def kaggle_features():
     members = kaggle_model_members()
     features = {f for m in members for f in PROMPTS[m["prompt"]].features}
     if kaggle_postprocess()["correct_names"] and members:
-        features.add("names")  # correct_names lives in deep_past.lexicon
+        features.add("names")  # correct_names lives in deep_past.corpus.lexicon
     if any(m["kind"] == "memory" for m in kaggle_members()):
-        features.add("memory")  # deep_past.pipeline.ensembles.memory_file
+        features.add("memory")  # deep_past.steps.ensemble.memory_file
     return features
 
 

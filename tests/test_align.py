@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.align import (
+from deep_past.corpus.align import (
     KINDS,
     align_documents,
     alignment_stats,

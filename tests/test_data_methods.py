@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from test_modeling import DEMO_TRAIN, tiny_model_path
 
-from deep_past.ablation import ablation_table, alignment_table
+from deep_past.corpus.lexicon import build_lexicon, proper_nouns
+from deep_past.evaluation.ablation import ablation_table, alignment_table
 from deep_past.io import DICTIONARY, LEXICON, TRAIN, read_table, write_json
-from deep_past.lexicon import build_lexicon, proper_nouns
-from deep_past.prompts import PromptInput, build_messages, fit_to_budget
+from deep_past.prompting.registry import PromptInput, build_messages, fit_to_budget
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 
@@ -76,7 +76,7 @@ def tables(tmp_path_factory):
 
 
 def test_synthetic_pairs_are_frequent_known_words(tables):
-    from deep_past.synthetic import synthetic_segments
+    from deep_past.corpus.synthetic import synthetic_segments
 
     sources = pd.read_csv(DEMO_TRAIN)["transliteration"].fillna("")
     seg = synthetic_segments(
@@ -102,7 +102,7 @@ def test_synthetic_pairs_are_frequent_known_words(tables):
 
 
 def test_postprocess_corrects_names_only_when_asked(tables, tmp_path):
-    from deep_past.pipeline.scoring import postprocess_file
+    from deep_past.steps.predict import postprocess_file
 
     names = pd.read_csv(tables / "proper_nouns.csv", dtype=str, keep_default_na=False)
     row = names.sort_values("count", ascending=False).iloc[0]
@@ -146,7 +146,7 @@ def test_ablation_table_joins_prompt_tokens_and_setup(tmp_path):
 
 
 def test_best_system_is_the_highest_validation_geomean_and_is_marked(tmp_path):
-    from deep_past.ablation import best_system, mark_best
+    from deep_past.evaluation.ablation import best_system, mark_best
 
     files = []
     for system, split, geomean in (
@@ -169,7 +169,7 @@ def test_best_system_is_the_highest_validation_geomean_and_is_marked(tmp_path):
 
 
 def test_alignment_options_differ_as_named():
-    from deep_past.pipeline.datasets import aligned_pairs
+    from deep_past.corpus.align import aligned_pairs
 
     train = read_table(DEMO / "train.csv", TRAIN).head(30)
     from deep_past.io import SENTENCES
@@ -186,8 +186,10 @@ def test_alignment_options_differ_as_named():
 
 
 def test_prompt_file_measures_and_keeps_the_budget(tmp_path_factory, tmp_path, tables):
-    from deep_past.pipeline.datasets import prompt_file, read_jsonl, token_counter
-    from deep_past.pipeline.hints import HintTables
+    from deep_past.io import read_jsonl
+    from deep_past.modeling.tokens import token_counter
+    from deep_past.prompting.hints import HintTables
+    from deep_past.steps.dataset import prompt_file
 
     tiny = tiny_model_path(tmp_path_factory)
     base = tmp_path / "base"
@@ -237,7 +239,7 @@ def test_prompt_file_measures_and_keeps_the_budget(tmp_path_factory, tmp_path, t
 
 def demo_pairs(tmp_path) -> Path:
     """pairs.csv of the demo documents (whole documents only), a tenth held out."""
-    from deep_past.dataset import document_pairs, split_pairs
+    from deep_past.corpus.segments import document_pairs, split_pairs
 
     pairs = split_pairs(document_pairs(read_table(DEMO_TRAIN, TRAIN)), 0.1, 0)
     pairs.to_csv(tmp_path / "pairs.csv", index=False)
@@ -245,7 +247,7 @@ def demo_pairs(tmp_path) -> Path:
 
 
 def test_pretrain_texts_are_training_documents_and_optionally_their_english(tmp_path):
-    from deep_past.pretrain import pretrain_texts
+    from deep_past.modeling.pretrain import pretrain_texts
 
     pairs_csv = demo_pairs(tmp_path)
     pairs = pd.read_csv(pairs_csv)
@@ -261,8 +263,8 @@ def test_pretrain_texts_are_training_documents_and_optionally_their_english(tmp_
 
 
 def test_pretrain_tiny_model_full_and_lora(tmp_path_factory, tmp_path):
-    from deep_past.modeling import load_model_and_tokenizer
-    from deep_past.pretrain import PretrainConfig, pack, pretrain, pretrain_texts
+    from deep_past.modeling.base import load_model_and_tokenizer
+    from deep_past.modeling.pretrain import PretrainConfig, pack, pretrain, pretrain_texts
 
     assert pack([[1, 2], [3]], 0, 2) == [[1, 2], [0, 3]]
     texts = pretrain_texts(tmp_path / "absent.csv", demo_pairs(tmp_path))[:16]
@@ -303,8 +305,8 @@ def test_source_alone_over_budget_comes_back_whole():
 
 
 def test_long_segments_become_pieces_logged_with_their_row(caplog):
-    from deep_past.pipeline.datasets import cut_long_segments
-    from deep_past.prompts import get_variant
+    from deep_past.prompting.fit import cut_long_segments
+    from deep_past.prompting.registry import get_variant
 
     plain = get_variant("plain")
     fixed = words(build_messages(plain, PromptInput("")))
@@ -323,7 +325,7 @@ def test_long_segments_become_pieces_logged_with_their_row(caplog):
 
 def test_sentence_rows_read_as_strings_align_like_numbers():
     """read_table gives strings: sentence order must still be numeric ("10" after "9")."""
-    from deep_past.align import sentence_file_units
+    from deep_past.corpus.align import sentence_file_units
 
     tokens = [f"w{i}" for i in range(12)]
     translation = " ".join(f"Sentence number {i} is here." for i in range(11))

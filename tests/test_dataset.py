@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from deep_past.dataset import (
+from deep_past.corpus.segments import (
     competition_segments,
     document_pairs,
     prompt_inputs,
@@ -11,7 +11,7 @@ from deep_past.dataset import (
     validation_documents,
     validation_segments,
 )
-from deep_past.prompts import get_variant
+from deep_past.prompting.registry import get_variant
 
 
 @pytest.fixture

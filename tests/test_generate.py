@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from test_modeling import tiny_model_path
 
-from deep_past.generate import GenerateConfig, generate, main, render_prompts
-from deep_past.modeling import load_model_and_tokenizer
+from deep_past.modeling.base import load_model_and_tokenizer
+from deep_past.modeling.generate import GenerateConfig, generate, main, render_prompts
 
 SOURCES = [
     "a-na a-šur-i-dí qí-bi-ma",
@@ -141,7 +141,7 @@ def test_a_prompt_over_the_models_context_keeps_its_end_with_a_warning(
 
     hook = model.register_forward_pre_hook(prefill_length, with_kwargs=True)
     try:
-        with caplog.at_level("WARNING", logger="deep_past.generate"):
+        with caplog.at_level("WARNING", logger="deep_past.modeling.generate"):
             out = generate(model, tok, messages, cfg)
     finally:
         hook.remove()
@@ -155,7 +155,8 @@ def test_predict_file_keeps_every_sampled_hypothesis(tmp_path: Path, tmp_path_fa
     """MBR's sampled members: k hypotheses per id, one row each, in id order."""
     import pandas as pd
 
-    from deep_past.pipeline.models import MANIFEST, predict_file
+    from deep_past.modeling.base import MANIFEST
+    from deep_past.steps.predict import predict_file
 
     base = tmp_path / "base"
     base.mkdir()

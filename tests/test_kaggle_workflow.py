@@ -157,7 +157,7 @@ def test_no_secret_in_outputs(kaggle_run):
 
 def test_export_manifest(kaggle_run):
     from deep_past.kaggle.download import sha256_file
-    from deep_past.preprocess import PREPROCESS_VERSION
+    from deep_past.text.preprocess import PREPROCESS_VERSION
 
     export = kaggle_run["wf"] / "results" / "export" / "model"
     manifest = json.loads((export / "manifest.json").read_text())
@@ -185,9 +185,9 @@ def test_export_manifest(kaggle_run):
 def test_merged_model_greedy_outputs_equal_the_adapter_models(kaggle_run):
     import torch
 
-    from deep_past.generate import GenerateConfig, generate, render_prompts
-    from deep_past.modeling import load_model_and_tokenizer
-    from deep_past.pipeline.datasets import read_jsonl
+    from deep_past.io import read_jsonl
+    from deep_past.modeling.base import load_model_and_tokenizer
+    from deep_past.modeling.generate import GenerateConfig, generate, render_prompts
 
     torch.set_num_threads(2)
     wf = kaggle_run["wf"]
@@ -229,7 +229,7 @@ def test_time_budget_measured_and_estimated(kaggle_run):
 
 def test_separate_adapter_export(kaggle_run, tmp_path):
     from deep_past.kaggle.export import export_system
-    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.modeling.base import load_model_and_tokenizer
 
     wf = kaggle_run["wf"]
     out = tmp_path / "sep"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past import lexicon as lx
+from deep_past.corpus import lexicon as lx
 from deep_past.io import DICTIONARY, LEXICON, TRAIN, read_table
 
 DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"

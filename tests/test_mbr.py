@@ -1,4 +1,4 @@
-"""deep_past.mbr: selection equals a naive sacrebleu MBR; merging, weights, CLI."""
+"""deep_past.evaluation.mbr: selection equals a naive sacrebleu MBR; merging, weights, CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from deep_past import mbr
+from deep_past.evaluation import mbr
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 
@@ -103,7 +103,7 @@ def test_worker_processes_give_the_serial_result(candidates: pd.DataFrame) -> No
 
 
 def mbr_words(text: str) -> list[str]:
-    from deep_past.metrics import chrf_words
+    from deep_past.evaluation.metrics import chrf_words
 
     return chrf_words(text)
 

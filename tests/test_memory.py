@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.align import align_documents
-from deep_past.memory import MemoryConfig, TranslationMemory
+from deep_past.corpus.align import align_documents
+from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
 
@@ -85,7 +85,7 @@ def test_deterministic(pairs: pd.DataFrame) -> None:
 
 
 def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
-    from deep_past.pipeline.ensembles import memory_file
+    from deep_past.steps.ensemble import memory_file
 
     pairs = pd.DataFrame(
         {

@@ -1,4 +1,4 @@
-"""deep_past.metrics against sacrebleu on real lines of the demo data."""
+"""deep_past.evaluation.metrics against sacrebleu on real lines of the demo data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from deep_past import metrics
+from deep_past.evaluation import metrics
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 

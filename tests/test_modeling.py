@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from deep_past.modeling import (
+from deep_past.modeling.base import (
     EMPTY_THINK,
     build_scratch_model,
     choose_device,
@@ -235,7 +235,7 @@ def test_sizes_of_a_scratch_model(tmp_path: Path) -> None:
 
 
 def test_a_checkpoint_is_an_adapter_or_a_whole_model(tiny_dir: Path, tmp_path: Path) -> None:
-    from deep_past.modeling import is_full_checkpoint
+    from deep_past.modeling.base import is_full_checkpoint
 
     assert is_full_checkpoint(tiny_dir)
     (tmp_path / "adapter").mkdir()

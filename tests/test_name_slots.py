@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from deep_past.memory import MemoryConfig, TranslationMemory
-from deep_past.name_slots import NameSpeller, english_spelling, fill_name_slots, skeleton
+from deep_past.corpus.names import NameSpeller, english_spelling, fill_name_slots, skeleton
+from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 LEXICON = pd.DataFrame(
     {

@@ -8,8 +8,8 @@ import pytest
 import torch
 from test_modeling import DEMO_TRAIN, tiny_model_path
 
-from deep_past.modeling import load_model_and_tokenizer
-from deep_past.precision import (
+from deep_past.modeling.base import load_model_and_tokenizer
+from deep_past.modeling.precision import (
     check,
     describe,
     greedy_settings,
@@ -17,7 +17,7 @@ from deep_past.precision import (
     logit_health,
     record_probe,
 )
-from deep_past.prompts import PromptInput, build_messages
+from deep_past.prompting.registry import PromptInput, build_messages
 
 GENERATION = {
     "batch_size": 2,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.preprocess import PREPROCESS_VERSION, preprocess_test, preprocess_train
+from deep_past.text.preprocess import PREPROCESS_VERSION, preprocess_test, preprocess_train
 from deep_past.text.translation import normalize_translation
 from deep_past.text.transliteration import normalize_transliteration
 
@@ -42,7 +42,7 @@ def test_train_drops_rows_that_become_empty(caplog: pytest.LogCaptureFixture) ->
             "translation": ["Itūr-ilī has received one textile.", "x", None, "  "],
         }
     )
-    with caplog.at_level(logging.INFO, logger="deep_past.preprocess"):
+    with caplog.at_level(logging.INFO, logger="deep_past.text.preprocess"):
         out = preprocess_train(df)
     assert out["oare_id"].tolist() == ["a"]
     assert out.index.tolist() == [0]
@@ -81,7 +81,7 @@ def test_nfd_and_nfc_input_give_the_same_preprocessing() -> None:
 
 def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(tmp_path: Path) -> None:
     from deep_past.io import DataError
-    from deep_past.pipeline.data import preprocess_train_file
+    from deep_past.steps.preprocess import preprocess_train_file
 
     train = pd.read_csv(DEMO / "train.csv", dtype=str, keep_default_na=False)
     train["translation"] = ""
@@ -100,7 +100,7 @@ def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(tmp_path: Path) -
 
 
 def test_documents_of_an_exclusion_file_are_left_out(tmp_path):
-    from deep_past.pipeline.data import preprocess_train_file
+    from deep_past.steps.preprocess import preprocess_train_file
 
     demo = Path(__file__).parents[1] / "resources" / "demo" / "train.csv"
     excluded = tmp_path / "exclude.csv"

@@ -1,6 +1,12 @@
 import pytest
 
-from deep_past.prompts import PROMPTS, SYSTEM_PROMPT, PromptInput, build_messages, get_variant
+from deep_past.prompting.registry import (
+    PROMPTS,
+    SYSTEM_PROMPT,
+    PromptInput,
+    build_messages,
+    get_variant,
+)
 
 
 def test_plain_shows_only_the_source():
@@ -49,7 +55,7 @@ def test_memory_variants_show_their_matches_above_the_source():
 
 
 def test_the_budget_drops_memory_matches_last():
-    from deep_past.prompts import fit_to_budget
+    from deep_past.prompting.registry import fit_to_budget
 
     item = PromptInput("a-na a-šùr", shots=[("x", "y")], matches=[("a", "b", 0.5), ("c", "d", 0.4)])
 

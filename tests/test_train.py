@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 from test_modeling import DEMO_TRAIN, tiny_model_path
 from transformers import TrainerCallback
 
-from deep_past.train import (
+from deep_past.modeling.train import (
     TrainConfig,
     build_trainer,
     config_from_args,
@@ -170,7 +170,7 @@ def test_qlora_nf4_trains_on_cpu(data, tmp_path: Path) -> None:
 def test_full_finetuning_updates_every_weight_and_saves_whole_models(data, tmp_path: Path) -> None:
     """finetune: full trains through the same SFTTrainer path: checkpoints and ``final`` are
     whole models (loadable in the base's place), every weight moved, and a killed run resumes."""
-    from deep_past.modeling import is_full_checkpoint, load_model_and_tokenizer
+    from deep_past.modeling.base import is_full_checkpoint, load_model_and_tokenizer
 
     out = tmp_path / "run"
     with pytest.raises(Boom):

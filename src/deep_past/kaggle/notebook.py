@@ -25,25 +25,29 @@ PACKAGE = "deep_past"
 SRC_ROOT = Path(__file__).resolve().parents[2]  # .../src
 # What the notebook calls; their module-level imports bring the rest (text/*, prompts, ...).
 ROOT_MODULES = (
-    "deep_past.pipeline.data",  # preprocess_test_file
-    "deep_past.pipeline.datasets",  # prompt_file
-    "deep_past.pipeline.scoring",  # postprocess_file, submission_file
-    "deep_past.pipeline.models",  # base_model_path, used by the prompts' token counter
-    "deep_past.generate",
-    "deep_past.modeling",
-    "deep_past.precision",  # the dtype guard before each model's full run
+    "deep_past.steps.preprocess",  # preprocess_test_file
+    "deep_past.steps.dataset",  # prompt_file
+    "deep_past.steps.predict",  # postprocess_file
+    "deep_past.steps.submission",  # submission_file
+    "deep_past.modeling.generate",
+    "deep_past.modeling.base",
+    "deep_past.modeling.precision",  # the dtype guard before each model's full run
 )
 # Imported inside functions by the hint code, per prompt feature.
 FEATURE_MODULES = {
-    "lexicon": ("deep_past.lexicon",),
-    "names": ("deep_past.lexicon",),
-    "shots": ("deep_past.memory", "deep_past.name_slots"),
-    "matches": ("deep_past.memory", "deep_past.name_slots"),
+    "lexicon": ("deep_past.corpus.lexicon",),
+    "names": ("deep_past.corpus.lexicon",),
+    "shots": ("deep_past.retrieval.memory", "deep_past.corpus.names"),
+    "matches": ("deep_past.retrieval.memory", "deep_past.corpus.names"),
     # The translation memory as a system (a member, or the submission itself).
-    "memory": ("deep_past.pipeline.ensembles", "deep_past.memory", "deep_past.name_slots"),
+    "memory": ("deep_past.steps.ensemble", "deep_past.retrieval.memory", "deep_past.corpus.names"),
 }
-# MBR over the members' candidates (deep_past.pipeline.ensembles.mbr_file).
-ENSEMBLE_MODULES = ("deep_past.pipeline.ensembles", "deep_past.mbr", "deep_past.metrics")
+# MBR over the members' candidates (deep_past.steps.ensemble.mbr_file).
+ENSEMBLE_MODULES = (
+    "deep_past.steps.ensemble",
+    "deep_past.evaluation.mbr",
+    "deep_past.evaluation.metrics",
+)
 
 
 def module_file(module: str, src_root: Path = SRC_ROOT) -> Path | None:
@@ -180,7 +184,7 @@ def build_notebook(
     """Check the time budget, then render the notebook for the exported model."""
     from deep_past.io import read_json, write_text
     from deep_past.kaggle.budget import check_budget, summary
-    from deep_past.prompts import get_variant
+    from deep_past.prompting.registry import get_variant
 
     budget = read_json(budget_json) if budget_json else None
     if budget is not None:
@@ -190,7 +194,7 @@ def build_notebook(
     models = [m for m in members if m["kind"] == "model"]
     features = {f for m in models for f in get_variant(m["prompt"]).features}
     if models and settings.get("postprocess", {}).get("correct_names"):
-        features.add("names")  # name correction lives in deep_past.lexicon
+        features.add("names")  # name correction lives in deep_past.corpus.lexicon
     if any(m["kind"] == "memory" for m in members):
         features.add("memory")
     modules = notebook_modules(features, ensemble=settings["mbr"] is not None)

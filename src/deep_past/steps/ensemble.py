@@ -27,9 +27,9 @@ def memory_file(
     each, when more than one: candidates for MBR). For the validation split the memory
     holds only training documents; for test-shaped sets it holds every document. With the
     lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
-    override fields of :class:`~deep_past.memory.MemoryConfig` (config ``memory_options``)."""
-    from deep_past.memory import MemoryConfig, TranslationMemory
-    from deep_past.name_slots import NameSpeller
+    override fields of ``retrieval.memory.MemoryConfig`` (config ``memory_options``)."""
+    from deep_past.corpus.names import NameSpeller
+    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
     pairs = read_frame(pairs_csv)
     segments = read_frame(segments_csv)
@@ -74,7 +74,7 @@ def mbr_file(
 ) -> None:
     """Select one translation per id among the members' candidates (several rows per id for
     sampled members), scoring segments in ``workers`` processes."""
-    from deep_past.mbr import mbr_select
+    from deep_past.evaluation.mbr import mbr_select
 
     frames = [
         read_frame(path)[["id", "translation"]].assign(member=member)

@@ -119,7 +119,7 @@ def single_threaded_blas() -> Iterator[None]:
     """One BLAS thread while pools are scored: their products (~100 x 1,000 @ 1,000 x 100) are
     too small to share, and OpenBLAS's threads then cost ~100x the CPU of one (measured: 118 ms
     against 1.2 ms for one pool's 12 products on a busy 2-core machine). Parallelism comes from
-    scoring segments in separate processes instead (``deep_past.mbr``, ``workers``)."""
+    scoring segments in separate processes instead (``deep_past.evaluation.mbr``, ``workers``)."""
     threads = _openblas_threads()
     if threads is None:
         yield
@@ -422,7 +422,7 @@ def corpus_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
         from sacrebleu.metrics import BLEU, CHRF
     except ImportError:
         bleu, chrf = corpus_bleu(hypotheses, references), corpus_chrf(hypotheses, references)
-        bleu_signature = chrf_signature = "deep_past.metrics (sacrebleu not installed)"
+        bleu_signature = chrf_signature = "deep_past.evaluation.metrics (sacrebleu not installed)"
     else:
         bleu_metric, chrf_metric = BLEU(), CHRF(word_order=WORD_ORDER)
         bleu = bleu_metric.corpus_score(hypotheses, [references]).score

@@ -1,11 +1,11 @@
-"""CLI: ``python -m deep_past.validate SUBMISSION SAMPLE_SUBMISSION`` exits 1 on any problem."""
+"""CLI: ``python -m deep_past.evaluation.validate SUBMISSION SAMPLE``: exit 1 on a problem."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from deep_past.submission import submission_problems
+from deep_past.evaluation.submission import submission_problems
 
 
 def main(argv: list[str] | None = None) -> int:

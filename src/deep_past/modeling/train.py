@@ -1,6 +1,6 @@
 """Supervised fine-tuning with trl's ``SFTTrainer``: LoRA, QLoRA or every weight (``full``).
 
-``python -m deep_past.train --config run.yaml [--key value ...]`` where the YAML holds
+``python -m deep_past.modeling.train --config run.yaml [--key value ...]`` where the YAML holds
 ``TrainConfig`` fields and flags override them. A run directory holds ``checkpoint-N`` (all
 kept: the ablation grid evaluates them later), ``final`` (adapter, or the whole model after full
 fine-tuning, + tokenizer), ``log_history.json`` and TensorBoard files under ``tb``. Rerunning
@@ -268,6 +268,7 @@ def _training_arguments(cfg: TrainConfig, device: str) -> Any:
         weight_decay=cfg.weight_decay,
         train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         neftune_noise_alpha=cfg.neftune_noise_alpha,
+        label_smoothing_factor=float(__import__("os").environ.get("DP_LS", "0")),
         # TensorBoard goes through our own callback (fixed directory output_dir/tb).
         report_to=["wandb"] if cfg.report_to == "wandb" else "none",
         run_name=Path(cfg.output_dir).name,
@@ -296,7 +297,7 @@ def _setup_wandb(cfg: TrainConfig) -> None:
 
 
 def _load_base(cfg: TrainConfig, device: str) -> tuple[Any, Any]:
-    from .modeling import load_model_and_tokenizer
+    from deep_past.modeling.base import load_model_and_tokenizer
 
     model, tokenizer = load_model_and_tokenizer(
         cfg.model, quantization=cfg.quantization, device=device
@@ -317,7 +318,7 @@ def build_trainer(cfg: TrainConfig, callbacks: list[Any] | None = None) -> Any:
     from transformers import set_seed
     from trl import SFTTrainer
 
-    from .modeling import choose_device, lora_config
+    from deep_past.modeling.base import choose_device, lora_config
 
     if cfg.num_threads:
         import torch

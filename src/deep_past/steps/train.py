@@ -1,23 +1,129 @@
-"""Workflow step: the best grid run of a from-scratch build, packed as a shippable base model.
-
-The output is a plain model directory (weights, tokenizer, config) with a model card,
-``README.md``: what it was trained on, how, its scores, and the sha256 of every file. Copied to
-``resources/models/tiny/`` it becomes the base that ``model: tiny`` loads.
-"""
+"""Workflow steps (rules/train.smk): the base model, a training run (one process or DDP ranks),
+and the best run of a from-scratch build packed as a shippable base with its model card."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from deep_past.io import TRAIN, read_json, read_table, write_json
+from deep_past.modeling.base import MANIFEST, base_model_path
+from deep_past.modeling.distributed import LAUNCH_CONFIG, free_port, launch_command
+
 log = logging.getLogger(__name__)
+
+
+def base_model_dir(
+    model: str,
+    scratch: dict[str, Any],
+    train_csv: str | Path,
+    out: str | Path,
+    shipped: str | Path | None = None,
+) -> None:
+    """Record the base model the runs start from: the shipped one (``tiny``), one built here
+    from scratch (``scratch``: tokenizer trained on the training documents, random weights), or
+    a hub/local model."""
+    out = Path(out)
+    if model == "scratch":
+        from deep_past.modeling.base import build_scratch_model
+
+        train = read_table(train_csv, TRAIN)
+        texts = train["transliteration"].tolist() + train["translation"].tolist()
+        build_scratch_model(texts, out, **scratch)
+        write_json({"model": "scratch", "path": ".", **scratch}, out / MANIFEST)
+        log.info("base model: %s", read_json(out / MANIFEST))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    if model == "tiny":
+        if shipped is None or not (Path(shipped) / "config.json").is_file():
+            raise FileNotFoundError(f"the shipped base model is missing: {shipped}")
+        # Absolute, so the runs load it wherever snakemake's working directory is.
+        write_json({"model": "tiny", "path": str(Path(shipped).resolve())}, out / MANIFEST)
+    else:
+        # A hub name or a local directory: loaded (and cached by transformers) where it is used.
+        write_json({"model": model, "path": model}, out / MANIFEST)
+    log.info("base model: %s", read_json(out / MANIFEST))
+
+
+def train_run(
+    settings: dict[str, Any],
+    train_jsonl: str | Path,
+    val_jsonl: str | Path,
+    base_dir: str | Path,
+    out_dir: str | Path,
+) -> None:
+    """Train into ``<out>.partial`` (kept when killed, so a rerun resumes from its last
+    checkpoint), then move it into place in one rename."""
+    from deep_past.modeling.train import TrainConfig, train
+
+    out_dir = Path(out_dir)
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    cfg = TrainConfig(
+        model=base_model_path(base_dir),
+        train_file=str(train_jsonl),
+        val_file=str(val_jsonl),
+        output_dir=str(partial),
+        **settings,
+    )
+    train(cfg)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(partial, out_dir)
+
+
+def train_run_distributed(
+    settings: dict[str, Any],
+    train_jsonl: str | Path,
+    val_jsonl: str | Path,
+    base_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    num_processes: int,
+    threads: int | None = None,
+) -> None:
+    """Like ``pipeline.models.train_run``, with ``num_processes`` DDP ranks."""
+    import yaml
+
+    from deep_past.modeling.base import base_model_path
+    from deep_past.modeling.train import TrainConfig
+
+    if num_processes < 2:
+        raise ValueError(f"num_processes must be at least 2, got {num_processes}")
+    out_dir = Path(out_dir)
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    fields = {
+        "model": base_model_path(base_dir),
+        "train_file": str(train_jsonl),
+        "val_file": str(val_jsonl),
+        "output_dir": str(partial),
+        **settings,
+    }
+    if threads and "num_threads" not in settings:
+        # The job's cores are shared by the ranks; spinning OpenMP pools would fight.
+        fields["num_threads"] = max(1, threads // num_processes)
+    cfg = TrainConfig(**fields)  # checked here, before any rank starts
+    config_file = partial / LAUNCH_CONFIG
+    config_file.write_text(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+    cmd = launch_command(config_file, num_processes, free_port())
+    log.info("launching %d ranks: %s", num_processes, " ".join(cmd))
+    sys.stderr.flush()
+    # Ranks write to this job's log; a failed rank fails the job and keeps the checkpoints.
+    subprocess.run(cmd, check=True, stdout=sys.stderr, stderr=sys.stderr)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(partial, out_dir)
+
 
 # What a model directory needs to load and generate; training state (optimizer, RNG) stays out.
 MODEL_FILES = (
@@ -43,10 +149,10 @@ def ship_base(
     ``runs`` maps each grid system (``PROMPT/HPARAMS/rR/sS/CKPT``) to its training run
     directory; ``provenance`` (data, command, settings) goes into the card as given.
     """
-    from deep_past.ablation import best_system
+    from deep_past.evaluation.ablation import best_system
     from deep_past.kaggle.download import file_records
-    from deep_past.modeling import is_full_checkpoint
-    from deep_past.train import resolve_checkpoint
+    from deep_past.modeling.base import is_full_checkpoint
+    from deep_past.modeling.train import resolve_checkpoint
 
     table = pd.read_csv(scores_tsv, sep="\t", keep_default_na=False)
     runs_only = table[table["system"].isin(list(runs))]

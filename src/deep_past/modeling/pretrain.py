@@ -21,7 +21,6 @@ import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -106,7 +105,7 @@ def pretrain(cfg: PretrainConfig, texts: list[str]) -> Path:
         set_seed,
     )
 
-    from deep_past.modeling import choose_device, load_model_and_tokenizer, lora_config
+    from deep_past.modeling.base import choose_device, load_model_and_tokenizer, lora_config
 
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
@@ -148,7 +147,7 @@ def pretrain(cfg: PretrainConfig, texts: list[str]) -> Path:
         train_dataset=Dataset.from_dict({"input_ids": blocks}),
         data_collator=collator,
     )
-    from deep_past.train import last_checkpoint
+    from deep_past.modeling.train import last_checkpoint
 
     resume = last_checkpoint(work)
     if resume is not None:
@@ -172,18 +171,3 @@ def pretrain(cfg: PretrainConfig, texts: list[str]) -> Path:
         shutil.rmtree(out)
     os.replace(partial, out)
     return out
-
-
-def pretrain_dir(
-    base_dir: str | Path,
-    pairs_csv: str | Path,
-    published_csv: str | Path | None,
-    out_dir: str | Path,
-    settings: dict[str, Any],
-) -> Path:
-    """Workflow step: the base model in ``base_dir`` pre-trained into ``out_dir``."""
-    from deep_past.pipeline.models import base_model_path
-
-    cfg = PretrainConfig(model=base_model_path(base_dir), output_dir=str(out_dir), **settings)
-    texts = pretrain_texts(published_csv, pairs_csv, cfg.english)
-    return pretrain(cfg, texts)

@@ -1,9 +1,9 @@
 """One training run on several GPUs of one machine: ``accelerate launch`` (DDP) around
-``deep_past.train``.
+``deep_past.modeling.train``.
 
 The workflow's ``train`` rule calls :func:`train_run_distributed` when ``gpus_per_run`` > 1: it
 writes the run's ``TrainConfig`` as YAML, launches one process per GPU (``python -m
-deep_past.distributed --config run.yaml`` on every rank) and, once all ranks are done, moves
+deep_past.modeling.distributed --config X`` on every rank) and, once all ranks are done, moves
 ``<out>.partial`` into place, as the single-process path does. The effective batch is
 ``gpus x per_device_batch_size x gradient_accumulation_steps``. Without CUDA the ranks use
 gloo on CPU (how the tests exercise it).
@@ -11,12 +11,9 @@ gloo on CPU (how the tests exercise it).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
-import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,61 +48,17 @@ def launch_command(config_file: str | Path, num_processes: int, port: int) -> li
         "--dynamo_backend",
         "no",
         "-m",
-        "deep_past.distributed",
+        "deep_past.modeling.distributed",
         "--config",
         str(config_file),
     ]
-
-
-def train_run_distributed(
-    settings: dict[str, Any],
-    train_jsonl: str | Path,
-    val_jsonl: str | Path,
-    base_dir: str | Path,
-    out_dir: str | Path,
-    *,
-    num_processes: int,
-    threads: int | None = None,
-) -> None:
-    """Like ``pipeline.models.train_run``, with ``num_processes`` DDP ranks."""
-    import yaml
-
-    from deep_past.pipeline.models import base_model_path
-    from deep_past.train import TrainConfig
-
-    if num_processes < 2:
-        raise ValueError(f"num_processes must be at least 2, got {num_processes}")
-    out_dir = Path(out_dir)
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    partial.mkdir(parents=True, exist_ok=True)
-    fields = {
-        "model": base_model_path(base_dir),
-        "train_file": str(train_jsonl),
-        "val_file": str(val_jsonl),
-        "output_dir": str(partial),
-        **settings,
-    }
-    if threads and "num_threads" not in settings:
-        # The job's cores are shared by the ranks; spinning OpenMP pools would fight.
-        fields["num_threads"] = max(1, threads // num_processes)
-    cfg = TrainConfig(**fields)  # checked here, before any rank starts
-    config_file = partial / LAUNCH_CONFIG
-    config_file.write_text(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
-    cmd = launch_command(config_file, num_processes, free_port())
-    log.info("launching %d ranks: %s", num_processes, " ".join(cmd))
-    sys.stderr.flush()
-    # Ranks write to this job's log; a failed rank fails the job and keeps the checkpoints.
-    subprocess.run(cmd, check=True, stdout=sys.stderr, stderr=sys.stderr)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(partial, out_dir)
 
 
 def main(argv: list[str] | None = None) -> None:
     """One rank: pin its GPU, then the ordinary training CLI."""
     import torch
 
-    from deep_past import train
+    from deep_past.modeling import train
 
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():

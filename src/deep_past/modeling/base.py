@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deep_past.io import read_json
+
 if TYPE_CHECKING:
     from peft import LoraConfig
     from transformers import BitsAndBytesConfig, PreTrainedModel, PreTrainedTokenizerBase
@@ -339,3 +341,12 @@ def load_model_and_tokenizer(
 
         model = PeftModel.from_pretrained(model, str(adapter))
     return model, tokenizer
+
+
+MANIFEST = "base_model.json"
+
+
+def base_model_path(base_dir: str | Path) -> str:
+    """What ``from_pretrained`` should load for the base model recorded in ``base_dir``."""
+    manifest = read_json(Path(base_dir) / MANIFEST)
+    return str(base_dir) if manifest["path"] == "." else manifest["path"]

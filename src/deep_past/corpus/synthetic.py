@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from deep_past.lexicon import (
+from deep_past.corpus.lexicon import (
     NAME_TYPES,
     LexEntry,
     index_lexicon,

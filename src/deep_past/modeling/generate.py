@@ -3,7 +3,7 @@
 Inlined into the offline Kaggle notebook: torch and transformers are imported inside functions
 only, and nothing here imports the rest of the package except ``main``.
 
-``python -m deep_past.generate --model DIR [--adapter DIR] --input prompts.jsonl --output
+``python -m deep_past.modeling.generate --model DIR [--adapter DIR] --input prompts.jsonl --output
 out.jsonl [--num_beams 4 ...]``: each input line holds ``prompt`` (or ``messages``), a list of
 chat messages; each output line keeps the other fields and adds ``generations`` (list of str).
 """
@@ -230,7 +230,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from .modeling import load_model_and_tokenizer
+    from deep_past.modeling.base import load_model_and_tokenizer
 
     args = make_parser().parse_args(argv)
     if args.num_threads:

@@ -8,7 +8,7 @@ them in the dtype it chose (``check``) and, when they differ or any logit on the
 reloads the model in fp32 (``guarded_load``) and says so (``describe``).
 
 Inlined into the offline Kaggle notebook: torch is imported inside functions, and the only
-package import is ``deep_past.generate``.
+package import is ``deep_past.modeling.generate``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import gc
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from deep_past.generate import GenerateConfig, Messages, generate, render_prompts
+from deep_past.modeling.generate import GenerateConfig, Messages, generate, render_prompts
 
 PROBE_FILE = "precision_probe.json"
 FALLBACK_DTYPE = "float32"
 # Outputs whose regeneration must be identical (share of the probe prompts): the brief is strict.
 MIN_IDENTICAL = 1.0
 GREEDY = {"num_beams": 1, "do_sample": False, "num_return_sequences": 1}
-# Keys of deep_past.generate.GenerateConfig a probe keeps from the member's generation settings.
+# Keys of modeling.generate.GenerateConfig a probe keeps from the member's generation settings.
 PROBE_KEYS = ("batch_size", "max_new_tokens", "max_new_tokens_ratio", "min_new_tokens", "seed")
 
 
@@ -37,7 +37,7 @@ def greedy_settings(generation: Mapping[str, Any]) -> dict[str, Any]:
 def probe_outputs(
     model: Any, tokenizer: Any, prompts: Sequence[Messages], generation: Mapping[str, Any]
 ) -> list[str]:
-    """Greedy outputs, exactly as ``deep_past.generate`` writes them."""
+    """Greedy outputs, exactly as ``deep_past.modeling.generate`` writes them."""
     cfg = GenerateConfig(**greedy_settings(generation))
     return [out[0] for out in generate(model, tokenizer, prompts, cfg)]
 

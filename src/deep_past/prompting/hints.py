@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from deep_past.io import read_frame
-from deep_past.prompts import PromptVariant
+from deep_past.prompting.registry import PromptVariant
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,12 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
     """Callables that fill the prompt parts ``variant`` shows, built from ``tables``."""
     hints: dict[str, Callable[..., Any]] = {}
     if "lexicon" in variant.features and tables.lexicon:
-        from deep_past.lexicon import index_lexicon, lexicon_hints
+        from deep_past.corpus.lexicon import index_lexicon, lexicon_hints
 
         lexicon = index_lexicon(read_frame(tables.lexicon))  # once, not per prompt
         hints["lexicon_hint"] = lambda src: lexicon_hints(src.split(), lexicon)
     if "names" in variant.features and tables.proper_nouns:
-        from deep_past.lexicon import index_names, name_hints
+        from deep_past.corpus.lexicon import index_names, name_hints
 
         names = index_names(read_frame(tables.proper_nouns))
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
@@ -53,7 +53,7 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
 
 
 def _name_speller(tables: HintTables) -> Any:
-    from deep_past.name_slots import NameSpeller
+    from deep_past.corpus.names import NameSpeller
 
     if tables.lexicon or tables.proper_nouns:
         return NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
@@ -63,7 +63,7 @@ def _name_speller(tables: HintTables) -> Any:
 def _matches(
     pairs: pd.DataFrame, k: int, tables: HintTables
 ) -> Callable[[str, str], Sequence[tuple[str, str, float]]]:
-    from deep_past.memory import MemoryConfig, TranslationMemory
+    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
     stored = pairs[pairs["split"].isin(tables.match_splits)]
     memory = TranslationMemory.from_pairs(stored, MemoryConfig(), names=_name_speller(tables))
@@ -79,7 +79,7 @@ def _matches(
 def _shots(
     pairs: pd.DataFrame, k: int, tables: HintTables
 ) -> Callable[[str, str], Sequence[tuple[str, str]]]:
-    from deep_past.memory import MemoryConfig, TranslationMemory
+    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
     names = _name_speller(tables)
     # Search only: the repair step's word table is not needed, so it is not trained.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from deep_past.dataset import competition_segments
+from deep_past.corpus.segments import competition_segments
 from deep_past.io import (
     DICTIONARY,
     LEXICON,
@@ -17,7 +17,7 @@ from deep_past.io import (
     read_table,
     write_csv,
 )
-from deep_past.preprocess import preprocess_test, preprocess_train, why_all_dropped
+from deep_past.text.preprocess import preprocess_test, preprocess_train, why_all_dropped
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def lexicon_files(
     out_lexicon: str | Path,
     out_proper_nouns: str | Path,
 ) -> None:
-    from deep_past.lexicon import build_lexicon, proper_nouns
+    from deep_past.corpus.lexicon import build_lexicon, proper_nouns
 
     lexicon = read_table(lexicon_csv, LEXICON)
     dictionary = read_table(dictionary_csv, DICTIONARY)

@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from deep_past.corpus.lexicon import NAME_TYPES, best_span, fold, loose_key, name_spans
 from deep_past.io import read_frame
-from deep_past.lexicon import NAME_TYPES, best_span, fold, loose_key, name_spans
 
 NAME_SLOT = "§"  # not a character of any transliteration; followed by the name's type
 

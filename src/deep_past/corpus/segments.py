@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from deep_past.prompts import PromptInput, PromptVariant, build_messages, get_variant
+from deep_past.prompting.registry import PromptInput, PromptVariant, build_messages, get_variant
 
 SENTENCE_KINDS = ("sentence_file", "sentence_dp", "sentence")
 Hint = Callable[[str], str]

@@ -1,10 +1,10 @@
 """Translation memory as a system (``model: memory``): translate by retrieving training pairs.
 
 A query transliteration is compared with the source side of the aligned training pairs
-(``deep_past.align``) by character n-gram TF-IDF cosine, optionally mixed with sign-level BM25.
+(``corpus.align``) by character n-gram TF-IDF cosine, optionally mixed with sign-level BM25.
 Among the top candidates the one with the best ``similarity - length_weight * |log length
 ratio|`` wins, because short queries otherwise grab long entries and BLEU collapses. With a
-:class:`~deep_past.name_slots.NameSpeller` the similarity also compares the name skeletons
+:class:`~deep_past.corpus.names.NameSpeller` the similarity also compares the name skeletons
 (each name replaced by a placeholder of its type), so a query finds stored sentences of its
 template whatever the names. An exact source match returns its stored translation. Fuzzy
 matches are repaired: the query's names fill the retrieved translation's name slots, then
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from deep_past.align import WordTable, english_words, source_key, source_tokens, train_model1
-from deep_past.long_sources import cut_to_fit
-from deep_past.name_slots import NameSpeller, fill_name_slots, skeleton
+from deep_past.corpus.align import WordTable, english_words, source_key, source_tokens, train_model1
+from deep_past.corpus.names import NameSpeller, fill_name_slots, skeleton
+from deep_past.text.long_sources import cut_to_fit
 
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 

@@ -15,7 +15,7 @@ pseudo-references; the one with the highest expected utility is kept.
   that comes first in the input.
 
 Utilities (pairwise, computed for a whole pool at once from n-gram count matrices, see
-:mod:`deep_past.metrics`):
+:mod:`deep_past.evaluation.metrics`):
 
 * ``chrf`` (default): sentence chrF++, exactly sacrebleu's ``sentence_chrf(c, [r], word_order=2)``.
 * ``mix``: 0.55 chrF++/100 + 0.25 sentence BLEU/100 + 0.20 word-set Jaccard + 0.10 length bonus.
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deep_past.metrics import (
+from deep_past.evaluation.metrics import (
     CHAR_ORDER,
     NgramPool,
     chrf_pool,
@@ -289,7 +289,7 @@ def read_candidate_files(paths: Sequence[str | Path]) -> pd.DataFrame:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m deep_past.mbr", description=__doc__.split("\n")[0]
+        prog="python -m deep_past.evaluation.mbr", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "candidates", nargs="+", help="CSV files with id,translation (one per system)"
