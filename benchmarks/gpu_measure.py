@@ -18,14 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deep_past.corpus.segments import (
-    competition_segments,
-    prediction_records,
-    prompt_inputs,
-    sft_records,
-    training_segments,
-)
+from deep_past.corpus.segments import competition_segments, training_segments
 from deep_past.io import TEST, read_table
+from deep_past.prompting.records import prediction_records, prompt_inputs, sft_records
 from deep_past.prompting.registry import get_variant
 from deep_past.text.preprocess import preprocess_test
 

@@ -4,13 +4,12 @@ import pytest
 from deep_past.corpus.segments import (
     competition_segments,
     document_pairs,
-    prompt_inputs,
-    sft_records,
     split_pairs,
     training_segments,
     validation_documents,
     validation_segments,
 )
+from deep_past.prompting.records import prompt_inputs, sft_records
 from deep_past.prompting.registry import get_variant
 
 

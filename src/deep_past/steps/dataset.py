@@ -12,9 +12,6 @@ import pandas as pd
 from deep_past.corpus.align import aligned_pairs
 from deep_past.corpus.segments import (
     document_pairs,
-    prediction_records,
-    prompt_inputs,
-    sft_records,
     split_pairs,
     training_segments,
     validation_segments,
@@ -31,6 +28,7 @@ from deep_past.io import (
 from deep_past.modeling.tokens import model_context, token_counter
 from deep_past.prompting.fit import cut_long_segments, fit_inputs
 from deep_past.prompting.hints import HintTables, hint_functions
+from deep_past.prompting.records import prediction_records, prompt_inputs, sft_records
 from deep_past.prompting.registry import (
     get_variant,
 )
