@@ -27,13 +27,23 @@ from deep_past.io import (
 )
 from deep_past.modeling.tokens import model_context, token_counter
 from deep_past.prompting.fit import cut_long_segments, fit_inputs
-from deep_past.prompting.hints import HintTables, hint_functions
+from deep_past.prompting.hints import HintTables, hint_functions, memory_splits
 from deep_past.prompting.records import prediction_records, prompt_inputs, sft_records
 from deep_past.prompting.registry import (
     get_variant,
 )
 
 log = logging.getLogger(__name__)
+
+# The rule scripts' arguments come from here too: HintTables names a split's hint tables.
+__all__ = [
+    "HintTables",
+    "memory_splits",
+    "pairs_files",
+    "prompt_file",
+    "sft_files",
+    "synthetic_options",
+]
 
 
 def pairs_files(
