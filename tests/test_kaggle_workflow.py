@@ -49,14 +49,14 @@ SYSTEM = "plain/default/r8/s0/last"
 
 
 @pytest.fixture(scope="session")
-def kaggle_run(tmp_path_factory):
+def kaggle_run(tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp("kaggle")
     wf = workflow_copy(base / "wf")
     overlay = base / "fast.yaml"
     overlay.write_text(yaml.safe_dump(FAST))
     # Laid out like Kaggle: the competition's files and the model dataset under one root.
     inputs = base / "input"
-    shutil.copytree(ROOT / "resources" / "demo", inputs / COMPETITION)
+    shutil.copytree(demo_dir, inputs / COMPETITION)
     working = base / "working"
     working.mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -284,7 +284,7 @@ SUBMISSIONS = {
 
 
 @pytest.fixture(scope="session", params=sorted(SUBMISSIONS))
-def kaggle_variant(request, kaggle_run, tmp_path_factory):
+def kaggle_variant(request, kaggle_run, tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp(f"kaggle_{request.param}")
     wf = base / "wf"
     shutil.copytree(kaggle_run["wf"], wf, symlinks=True)
@@ -303,7 +303,7 @@ def kaggle_variant(request, kaggle_run, tmp_path_factory):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     inputs, working = base / "input", base / "working"
-    shutil.copytree(ROOT / "resources" / "demo", inputs / COMPETITION)
+    shutil.copytree(demo_dir, inputs / COMPETITION)
     shutil.copytree(wf / "results" / "kaggle" / "dataset", inputs / "deep-past-model")
     working.mkdir()
     with pytest.MonkeyPatch.context() as mp:

@@ -11,8 +11,6 @@ import sacrebleu
 
 from deep_past.evaluation import mbr
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
-
 
 def variants(words: list[str], rng: np.random.Generator, k: int) -> list[str]:
     """k hypothesis-like edits of one line (drops, swaps, truncations), deterministic."""
@@ -32,8 +30,8 @@ def variants(words: list[str], rng: np.random.Generator, k: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def candidates() -> pd.DataFrame:
-    refs = pd.read_csv(DEMO / "references.csv", dtype=str, keep_default_na=False)
+def candidates(demo_dir: Path) -> pd.DataFrame:
+    refs = pd.read_csv(demo_dir / "references.csv", dtype=str, keep_default_na=False)
     rng = np.random.default_rng(0)
     rows = []
     for seg_id, line in zip(refs["id"][:30], refs["translation"][:30], strict=True):

@@ -10,13 +10,11 @@ import pytest
 from deep_past.corpus.align import align_documents
 from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
-DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
-
 
 @pytest.fixture(scope="module")
-def pairs() -> pd.DataFrame:
-    train = pd.read_csv(DEMO / "train.csv")
-    sentences = pd.read_csv(DEMO / "Sentences_Oare_FirstWord_LinNum.csv")
+def pairs(demo_dir: Path) -> pd.DataFrame:
+    train = pd.read_csv(demo_dir / "train.csv")
+    sentences = pd.read_csv(demo_dir / "Sentences_Oare_FirstWord_LinNum.csv")
     return align_documents(train, sentences)
 
 
@@ -25,8 +23,8 @@ def memory(pairs: pd.DataFrame) -> TranslationMemory:
     return TranslationMemory.from_pairs(pairs)
 
 
-def test_every_test_row_gets_a_translation(memory: TranslationMemory) -> None:
-    test = pd.read_csv(DEMO / "test.csv")
+def test_every_test_row_gets_a_translation(memory: TranslationMemory, demo_dir: Path) -> None:
+    test = pd.read_csv(demo_dir / "test.csv")
     out = memory.translate(test)
     assert len(out) == len(test)
     assert all(isinstance(t, str) and t.strip() for t in out)
@@ -77,8 +75,8 @@ def test_repair_swaps_a_number(pairs: pd.DataFrame) -> None:
     )
 
 
-def test_deterministic(pairs: pd.DataFrame) -> None:
-    test = pd.read_csv(DEMO / "test.csv")
+def test_deterministic(pairs: pd.DataFrame, demo_dir: Path) -> None:
+    test = pd.read_csv(demo_dir / "test.csv")
     a = TranslationMemory.from_pairs(pairs).translate(test)
     b = TranslationMemory.from_pairs(pairs).translate(test)
     assert a == b
@@ -109,9 +107,9 @@ def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
 
 
 def test_candidates_rank_answers_and_the_first_is_the_translation(
-    memory: TranslationMemory,
+    memory: TranslationMemory, demo_dir: Path
 ) -> None:
-    test = pd.read_csv(DEMO / "test.csv")
+    test = pd.read_csv(demo_dir / "test.csv")
     for query in test["transliteration"].head(8):
         found = memory.candidates(query, 3)
         assert len(found) == 3 and found[0][1] == memory.translate_one(query)
@@ -127,10 +125,12 @@ def test_candidates_never_come_from_the_excluded_document(memory: TranslationMem
     assert found and not {source for source, _, _ in found} & own
 
 
-def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(memory: TranslationMemory) -> None:
+def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(
+    memory: TranslationMemory, demo_dir: Path
+) -> None:
     """A 100 KB query (every demo document, then again): the answer covers the row piece by
     piece, in order, instead of one stored sentence (the workflow test bounds its memory)."""
-    train = pd.read_csv(DEMO / "train.csv")
+    train = pd.read_csv(demo_dir / "train.csv")
     text = ""
     while len(text.encode()) < 100_000:
         text += " " + " ".join(train["transliteration"])

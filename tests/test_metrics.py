@@ -12,8 +12,6 @@ import sacrebleu
 
 from deep_past.evaluation import metrics
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
-
 # Edge cases: empty, whitespace-only, punctuation-only, one character, Akkadian diacritics,
 # fractions, gap markers, HTML entities (13a), digits with dots/dashes, repeated words.
 ODD = [
@@ -37,16 +35,12 @@ ODD = [
 ]
 
 
-def demo_lines() -> list[str]:
-    refs = pd.read_csv(DEMO / "references.csv", dtype=str, keep_default_na=False)
-    train = pd.read_csv(DEMO / "train.csv", dtype=str, keep_default_na=False)
+@pytest.fixture(scope="module")
+def lines(demo_dir: Path) -> list[str]:
+    refs = pd.read_csv(demo_dir / "references.csv", dtype=str, keep_default_na=False)
+    train = pd.read_csv(demo_dir / "train.csv", dtype=str, keep_default_na=False)
     lines = refs["translation"].tolist() + train["translation"].tolist()[:15]
     return [line for line in lines if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def lines() -> list[str]:
-    return demo_lines()
 
 
 def sample_pairs(texts: list[str], count: int, seed: int = 0) -> list[tuple[int, int]]:

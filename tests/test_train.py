@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import torch
 from safetensors.torch import load_file
-from test_modeling import DEMO_TRAIN, tiny_model_path
 from transformers import TrainerCallback
 
 from deep_past.modeling.train import (
@@ -24,9 +23,9 @@ from deep_past.modeling.train import (
 SYSTEM = "Translate Old Assyrian into English."
 
 
-def write_records(path: Path, rows: int, words: int = 6, skip: int = 0) -> Path:
+def write_records(demo_dir: Path, path: Path, rows: int, words: int = 6, skip: int = 0) -> Path:
     """SFT records as the dataset module writes them, from short cuts of demo documents."""
-    df = pd.read_csv(DEMO_TRAIN).dropna().iloc[skip : skip + rows]
+    df = pd.read_csv(demo_dir / "train.csv").dropna().iloc[skip : skip + rows]
     with open(path, "w", encoding="utf-8") as fh:
         for r in df.itertuples():
             src = " ".join(r.transliteration.split()[:words])
@@ -43,12 +42,14 @@ def write_records(path: Path, rows: int, words: int = 6, skip: int = 0) -> Path:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def data(
+    tmp_path_factory: pytest.TempPathFactory, tiny_dir: Path, demo_dir: Path
+) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("data")
     return {
-        "model": tiny_model_path(tmp_path_factory),
-        "train": write_records(d / "train.jsonl", rows=4),
-        "val": write_records(d / "val.jsonl", rows=4, skip=4),
+        "model": tiny_dir,
+        "train": write_records(demo_dir, d / "train.jsonl", rows=4),
+        "val": write_records(demo_dir, d / "val.jsonl", rows=4, skip=4),
     }
 
 
