@@ -44,6 +44,8 @@ rule predict_samples:
     conda:
         "../envs/gpu.yaml"
     threads: 2
+    resources:
+        gpu=1,
     params:
         model=model_settings(),
         generation=sampling_settings,
