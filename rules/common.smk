@@ -221,20 +221,21 @@ def model_settings():
     }
 
 
+# Where this workflow keeps each hint table (deep_past.prompting.registry.HINT_TABLES).
+HINT_TABLE_FILES = {
+    "lexicon": "results/data/lexicon.csv",
+    "proper_nouns": "results/data/proper_nouns.csv",
+    "memory": "results/data/pairs.csv",
+}
+
+
+def hint_inputs(tables):
+    return {table: HINT_TABLE_FILES[table] for table in tables}
+
+
 def get_hint_inputs(wildcards):
     """The tables a prompt variant's hints come from (none for plain prompts)."""
-    features = PROMPTS[wildcards.prompt].features
-    inputs = {}
-    if "lexicon" in features:
-        inputs["lexicon"] = "results/data/lexicon.csv"
-    if "names" in features:
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    if "shots" in features or "matches" in features:
-        inputs["memory"] = "results/data/pairs.csv"
-        # The memory matches name skeletons: shots of the same template, whatever the names.
-        inputs["lexicon"] = "results/data/lexicon.csv"
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    return inputs
+    return hint_inputs(PROMPTS[wildcards.prompt].tables)
 
 
 # Rule scripts import deep_past from this checkout, also inside conda envs and on cluster nodes.

@@ -2,7 +2,12 @@
 import glob
 from types import SimpleNamespace
 
-from deep_past.kaggle.notebook import module_file, notebook_modules
+from deep_past.kaggle.notebook import (
+    export_tables,
+    module_file,
+    notebook_features,
+    notebook_modules,
+)
 
 KAGGLE = config["kaggle"]
 EXPORT_DIR = f"results/export/{KAGGLE['export']['name']}"
@@ -92,14 +97,7 @@ def kaggle_single():
 
 
 def kaggle_features():
-    """Prompt features of every model member, plus "names" when names are corrected."""
-    members = kaggle_model_members()
-    features = {f for m in members for f in PROMPTS[m["prompt"]].features}
-    if kaggle_postprocess()["correct_names"] and members:
-        features.add("names")  # correct_names lives in deep_past.corpus.lexicon
-    if any(m["kind"] == "memory" for m in kaggle_members()):
-        features.add("memory")  # deep_past.steps.ensemble.memory_file
-    return features
+    return notebook_features(kaggle_members(), kaggle_postprocess()["correct_names"])
 
 
 def kaggle_export_inputs(wildcards):
@@ -111,14 +109,7 @@ def kaggle_export_inputs(wildcards):
     runs = list(dict.fromkeys(m["run"] for m in models if m["run"]))
     if runs:
         inputs["runs"] = runs
-    for prompt in dict.fromkeys(m["prompt"] for m in models):
-        inputs.update(get_hint_inputs(SimpleNamespace(prompt=prompt)))
-    if any(m["kind"] == "memory" for m in members):
-        inputs["memory"] = "results/data/pairs.csv"
-        inputs["lexicon"] = "results/data/lexicon.csv"  # name slots of the memory
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    if kaggle_postprocess()["correct_names"] and models:
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
+    inputs.update(hint_inputs(export_tables(kaggle_features())))
     probe = kaggle_probe()
     if probe:
         inputs["probe_prompts"] = sorted(
