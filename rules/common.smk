@@ -21,7 +21,7 @@ for _section, _key in (
 SPLITS_SCORED = ["val"] + (["eval"] if config["eval_set"] else [])
 
 # The systems' paths as wildcard patterns (deep_past.systems): RUN is a grid run's directory
-# "{prompt}/{hparams}/r{rank}/s{seed}", RUN_SYSTEM one of its checkpoints (RUN + "/{ckpt}"),
+# "{prompt}/{hparams}/r{rank}/s{seed}", RUN_SYSTEM one of its checkpoints (RUN, then {ckpt}),
 # ZEROSHOT "zeroshot/{prompt}" and MBR "mbr/{ensemble}".
 RUN_SYSTEM, ZEROSHOT, MBR = (PATTERNS[k] for k in ("run", "zeroshot", "mbr"))
 # Sampled hypotheses of a grid system for MBR: results/samples/<system>/<SAMPLES>/.
@@ -189,6 +189,11 @@ def get_final_output():
     ]
 
 
+def quantization():
+    """Config quantization as the code takes it: None (LoRA) or "nf4" (QLoRA)."""
+    return None if config["quantization"] == "none" else config["quantization"]
+
+
 def train_settings(wildcards):
     """Everything the training run needs besides its files, from config and wildcards."""
     preset = config["hparams"][wildcards.hparams]
@@ -203,9 +208,7 @@ def train_settings(wildcards):
         "lora_rank": rank,
         "lora_alpha": int(round(preset.get("lora_alpha_ratio", 2) * rank)),
         "seed": int(wildcards.seed),
-        "quantization": (
-            None if config["quantization"] == "none" else config["quantization"]
-        ),
+        "quantization": quantization(),
         "device": config["device"],
         "report_to": config["report_to"],
         "wandb_mode": config["wandb_mode"],
@@ -214,9 +217,7 @@ def train_settings(wildcards):
 
 def model_settings():
     return {
-        "quantization": (
-            None if config["quantization"] == "none" else config["quantization"]
-        ),
+        "quantization": quantization(),
         "device": None if config["device"] == "auto" else config["device"],
     }
 
