@@ -11,8 +11,7 @@ import pytest
 from deep_past.kaggle.notebook import export_tables, notebook_features, notebook_modules
 from deep_past.prompting.hints import HintTables, hint_functions
 from deep_past.prompting.registry import HINT_TABLES, PROMPTS
-from deep_past.steps.dataset import pairs_files
-from deep_past.steps.preprocess import lexicon_files, preprocess_train_file
+from workflow_helpers import snakemake, workflow_copy
 
 # One variant per distinct set of features that read a table.
 WITH_TABLES = ["lexicon", "names", "fewshot_k4", "memory_k1", "all"]
@@ -44,27 +43,12 @@ def test_notebook_features_and_tables():
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory, demo_dir):
-    out = tmp_path_factory.mktemp("tables")
-    preprocess_train_file(demo_dir / "train.csv", out / "train.csv")
-    pairs_files(
-        out / "train.csv",
-        demo_dir / "Sentences_Oare_FirstWord_LinNum.csv",
-        out / "pairs.csv",
-        out / "val.csv",
-        out / "stats.json",
-        val_fraction=0.1,
-        split_seed=0,
-        alignment="auto",
-    )
-    lexicon_files(
-        demo_dir / "OA_Lexicon_eBL.csv",
-        demo_dir / "eBL_Dictionary.csv",
-        out / "train.csv",
-        out / "lexicon.csv",
-        out / "proper_nouns.csv",
-    )
-    return out
+def tables(tmp_path_factory):
+    """The demo's hint tables, as the workflow's lexicon and pairs rules write them."""
+    wf = workflow_copy(tmp_path_factory.mktemp("tables") / "wf")
+    done = snakemake(wf, "-c1", "results/data/lexicon.csv", "results/data/pairs.csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return wf / "results" / "data"
 
 
 # Builds a variant's hints from the tables and fills one prompt, in a fresh interpreter; prints
