@@ -32,11 +32,13 @@ def ablation_table(
         parts = path.parts
         system = "/".join(parts[parts.index("scores") + 1 : -1])
         scores = read_json(path)
-        sid = SystemId.parse(system)  # its kind and grid coordinates
+        sid = SystemId.parse(system)
         rows.append(
             {
                 "kind": sid.kind,
-                **sid.parts(),
+                # Its grid coordinates as the path writes them (a rank column of numbers would
+                # turn to floats next to the blank rank of a non-run system).
+                **{part: str(value) for part, value in sid.parts().items()},
                 "system": system,
                 "split": path.stem,
                 **{k: scores[k] for k in SCORES},
