@@ -12,7 +12,7 @@ PACKAGE = SRC / "deep_past"
 
 # Lowest first. A module may import its own layer and the layers below it.
 LAYERS = (
-    ("io", "logs"),
+    ("io", "logs", "systems"),
     ("text",),
     ("corpus",),
     ("retrieval",),

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from deep_past.io import atomic_path, read_json
+from deep_past.systems import SystemId
 
 AXES = ("prompt", "hparams", "rank", "seed", "ckpt")
 SCORES = ("bleu", "chrf", "geomean", "n")
 PROMPT_STATS = ("prompt_tokens_mean", "prompt_tokens_max")
 COLUMNS = ("kind", "system", *AXES, "ensemble", "split", *SCORES, *PROMPT_STATS)
-RUN = re.compile(
-    r"^(?P<prompt>[^/]+)/(?P<hparams>[^/]+)/r(?P<rank>\d+)/s(?P<seed>\d+)/(?P<ckpt>[^/]+)$"
-)
-
-
-def parse_system(system: str) -> dict[str, str]:
-    """Grid coordinates of a system path (``results/predictions/<system>/``)."""
-    if match := RUN.match(system):
-        return {"kind": "run", **match.groupdict()}
-    head, _, rest = system.partition("/")
-    if head == "zeroshot":
-        return {"kind": "zeroshot", "prompt": rest}
-    if head == "mbr":
-        return {"kind": "mbr", "ensemble": rest}
-    return {"kind": head}
 
 
 def ablation_table(
@@ -47,9 +32,13 @@ def ablation_table(
         parts = path.parts
         system = "/".join(parts[parts.index("scores") + 1 : -1])
         scores = read_json(path)
+        sid = SystemId.parse(system)
         rows.append(
             {
-                **parse_system(system),
+                "kind": sid.kind,
+                # Its grid coordinates as the path writes them (a rank column of numbers would
+                # turn to floats next to the blank rank of a non-run system).
+                **{part: str(value) for part, value in sid.parts().items()},
                 "system": system,
                 "split": path.stem,
                 **{k: scores[k] for k in SCORES},

@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from deep_past.systems import SystemId
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
@@ -38,24 +40,6 @@ ADAPTERS_DIR = "adapters"  # one per member run of an ensemble export
 TABLES_DIR = "tables"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 QUANTIZE = ("none", "nf4")
-
-
-def parse_system(system: str) -> dict[str, str] | None:
-    """``PROMPT/HPARAMS/rR/sS/CKPT`` -> its parts; ``zeroshot/PROMPT`` -> {"prompt"};
-    None for anything else (an MBR ensemble has no single model)."""
-    parts = system.split("/")
-    if len(parts) == 2 and parts[0] == "zeroshot":
-        return {"prompt": parts[1]}
-    if len(parts) == 5 and parts[2][1:].isdigit() and parts[3][1:].isdigit():
-        prompt, hparams, rank, seed, ckpt = parts
-        return {
-            "prompt": prompt,
-            "hparams": hparams,
-            "rank": rank[1:],
-            "seed": seed[1:],
-            "checkpoint": ckpt,
-        }
-    return None
 
 
 def _torch_dtype(name: str) -> Any:
@@ -289,19 +273,19 @@ def export_system(
     """Export the pipeline system ``system`` (its run's checkpoint, or the bare base model)."""
     from deep_past.modeling.base import base_model_path
 
-    parts = parse_system(system)
-    if parts is None:
+    sid = SystemId.parse(system)
+    if not sid.is_model:
         raise ValueError(
             f"system {system!r} is not a single model (a grid run or zeroshot/PROMPT); "
             "ensembles are exported member by member"
         )
     adapter = None
-    if "checkpoint" in parts:
+    if sid.kind == "run":
         from deep_past.modeling.train import resolve_checkpoint
 
         if run_dir is None:
             raise ValueError(f"system {system!r} needs its run directory")
-        adapter = resolve_checkpoint(run_dir, parts["checkpoint"])
+        adapter = resolve_checkpoint(run_dir, sid.ckpt)
     return export_model(
         base_model_path(base_dir),
         out_dir,
@@ -311,7 +295,7 @@ def export_system(
         quantize=quantize,
         tables=tables,
         pipeline_config=pipeline_config,
-        source={"system": system, "run_dir": str(run_dir) if run_dir else None, **parts},
+        source={"system": system, "run_dir": str(run_dir) if run_dir else None, **sid.parts()},
         quality_set=quality_set,
         probe=probe,
     )
@@ -348,21 +332,21 @@ def export_members(
     listed = []
     adapters = {}
     for member in dict.fromkeys(members):
-        parts = {} if member == "memory" else parse_system(member)
-        if parts is None:
+        sid = SystemId.parse(member)
+        if sid.kind == "mbr":
             raise ValueError(f"member {member!r} is not a grid run, zeroshot/PROMPT or memory")
         entry: dict[str, Any] = {
             "system": member,
-            "kind": "memory" if member == "memory" else "model",
+            "kind": "model" if sid.is_model else "memory",
         }
-        if "checkpoint" in parts:
+        if sid.kind == "run":
             if not run_dirs or member not in run_dirs:
                 raise ValueError(f"member {member!r} needs its run directory")
-            adapters[member] = resolve_checkpoint(run_dirs[member], parts["checkpoint"])
+            adapters[member] = resolve_checkpoint(run_dirs[member], sid.ckpt)
             entry.update(adapter=adapter_dir(member), run_dir=str(run_dirs[member]))
         else:
             entry["adapter"] = None
-        listed.append({**entry, **parts})
+        listed.append({**entry, **sid.parts()})
     if any(m["kind"] == "model" for m in listed):
         # The base model alone, with its tables and manifest; the adapters join it below.
         export_model(base_model_path(base_dir), out_dir, dtype=dtype, quantize=quantize)

@@ -16,7 +16,8 @@ from deep_past.prompting.registry import PromptVariant
 
 @dataclass(frozen=True)
 class HintTables:
-    """Paths of the tables hints are drawn from; None when the variant needs none."""
+    """Paths of the tables hints are drawn from (one field per ``registry.HINT_TABLES``); None
+    for those the variant does not need."""
 
     lexicon: str | Path | None = None
     proper_nouns: str | Path | None = None
@@ -33,21 +34,27 @@ def memory_splits(split: str) -> tuple[str, ...]:
 
 
 def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]:
-    """Callables that fill the prompt parts ``variant`` shows, built from ``tables``."""
+    """Callables that fill the prompt parts ``variant`` shows, built from ``tables``, which must
+    hold every table the variant's features need (``PromptVariant.tables``)."""
+    missing = [name for name in variant.tables if not getattr(tables, name)]
+    if missing:
+        raise ValueError(
+            f"prompt variant '{variant.name}' needs the hint tables {missing}, which were not given"
+        )
     hints: dict[str, Callable[..., Any]] = {}
-    if "lexicon" in variant.features and tables.lexicon:
+    if "lexicon" in variant.features:
         from deep_past.corpus.lexicon import index_lexicon, lexicon_hints
 
         lexicon = index_lexicon(read_frame(tables.lexicon))  # once, not per prompt
         hints["lexicon_hint"] = lambda src: lexicon_hints(src.split(), lexicon)
-    if "names" in variant.features and tables.proper_nouns:
+    if "names" in variant.features:
         from deep_past.corpus.lexicon import index_names, name_hints
 
         names = index_names(read_frame(tables.proper_nouns))
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
-    if "shots" in variant.features and tables.memory:
+    if "shots" in variant.features:
         hints["shots"] = _shots(read_frame(tables.memory), variant.shots, tables)
-    if "matches" in variant.features and tables.memory:
+    if "matches" in variant.features:
         hints["matches"] = _matches(read_frame(tables.memory), variant.matches, tables)
     return hints
 
@@ -55,9 +62,7 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
 def _name_speller(tables: HintTables) -> Any:
     from deep_past.corpus.names import NameSpeller
 
-    if tables.lexicon or tables.proper_nouns:
-        return NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
-    return None
+    return NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
 
 
 def _matches(

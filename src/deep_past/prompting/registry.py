@@ -9,7 +9,7 @@ notebook inlines this file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 SYSTEM_PROMPT = (
@@ -32,6 +32,25 @@ class PromptInput:
     matches: Sequence[tuple[str, str, float]] = ()
 
 
+# The tables hints are read from (the fields of prompting.hints.HintTables), and which of them
+# each prompt feature needs: the rules, the hint code and the Kaggle export all ask this map. The
+# shots and matches come from the memory, which matches name skeletons: it needs the name tables.
+HINT_TABLES = ("lexicon", "proper_nouns", "memory")
+MEMORY_TABLES = ("memory", "lexicon", "proper_nouns")
+FEATURE_TABLES = {
+    "lexicon": ("lexicon",),
+    "names": ("proper_nouns",),
+    "shots": MEMORY_TABLES,
+    "matches": MEMORY_TABLES,
+}
+
+
+def tables_for(features: Iterable[str]) -> tuple[str, ...]:
+    """The hint tables ``features`` need, in ``HINT_TABLES`` order."""
+    needed = {table for feature in features for table in FEATURE_TABLES.get(feature, ())}
+    return tuple(t for t in HINT_TABLES if t in needed)
+
+
 @dataclass(frozen=True)
 class PromptVariant:
     name: str
@@ -42,6 +61,7 @@ class PromptVariant:
     shots: int = 0
     matches: int = 0
     features: frozenset[str] = field(init=False)
+    tables: tuple[str, ...] = field(init=False)  # the hint tables its features need
 
     def __post_init__(self) -> None:
         used = {
@@ -52,6 +72,7 @@ class PromptVariant:
             "matches": self.matches > 0,
         }
         object.__setattr__(self, "features", frozenset(k for k, on in used.items() if on))
+        object.__setattr__(self, "tables", tables_for(self.features))
 
 
 PROMPTS: dict[str, PromptVariant] = {

@@ -13,6 +13,7 @@ from typing import Any
 from deep_past.kaggle.download import download_competition
 from deep_past.kaggle.notebook import build_notebook
 from deep_past.kaggle.upload import upload_export
+from deep_past.prompting.registry import HINT_TABLES
 
 __all__ = [
     "build_notebook",
@@ -22,7 +23,7 @@ __all__ = [
     "upload_export",
 ]
 
-TABLES = ("lexicon", "proper_nouns", "memory")
+TABLES = HINT_TABLES  # the hint tables an export carries (under tables/)
 
 
 def export_file(

@@ -19,6 +19,7 @@ import pandas as pd
 from deep_past.io import TRAIN, read_json, read_table, write_json
 from deep_past.modeling.base import MANIFEST, base_model_path
 from deep_past.modeling.distributed import LAUNCH_CONFIG, free_port, launch_command
+from deep_past.systems import SystemId
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def ship_base(
     runs_only = table[table["system"].isin(list(runs))]
     best = best_system(runs_only)
     system = str(best["system"])
-    ckpt = resolve_checkpoint(runs[system], system.rsplit("/", 1)[1])
+    ckpt = resolve_checkpoint(runs[system], SystemId.parse(system).ckpt)
     if not is_full_checkpoint(ckpt):
         raise ValueError(f"{ckpt} is a LoRA adapter: a shipped base needs finetune: full")
     out = Path(out_dir)
