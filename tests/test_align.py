@@ -7,17 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.corpus.align import (
-    KINDS,
-    align_documents,
-    alignment_stats,
-    boundary_prior,
-    dp_cuts,
-    fit_alignment_model,
-    proportional_cuts,
-    split_sentences,
-    train_model1,
-)
+from deep_past.corpus.align.corpus import KINDS, align_documents, alignment_stats
+from deep_past.corpus.align.cuts import boundary_prior, dp_cuts, proportional_cuts
+from deep_past.corpus.align.model1 import fit_alignment_model, train_model1
+from deep_past.corpus.align.tokens import split_sentences
 
 DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
 
@@ -138,3 +131,11 @@ def test_deterministic(train: pd.DataFrame) -> None:
     first = align_documents(train.head(30), sentences)
     second = align_documents(train.head(30), sentences)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_each_word_table_names_its_own_words() -> None:
+    """Tables built and dropped in turn: a freed table's memory (and ids) may be reused, and
+    each new table must still translate into its own vocabulary."""
+    for i in range(20):
+        table = train_model1([(["x"], [f"word{i}"])])
+        assert table.best_translation("x") == (f"word{i}", 1.0)

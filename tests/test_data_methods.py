@@ -169,7 +169,7 @@ def test_best_system_is_the_highest_validation_geomean_and_is_marked(tmp_path):
 
 
 def test_alignment_options_differ_as_named():
-    from deep_past.corpus.align import aligned_pairs
+    from deep_past.corpus.align.strategy import aligned_pairs
 
     train = read_table(DEMO / "train.csv", TRAIN).head(30)
     from deep_past.io import SENTENCES
@@ -325,7 +325,7 @@ def test_long_segments_become_pieces_logged_with_their_row(caplog):
 
 def test_sentence_rows_read_as_strings_align_like_numbers():
     """read_table gives strings: sentence order must still be numeric ("10" after "9")."""
-    from deep_past.corpus.align import sentence_file_units
+    from deep_past.corpus.align.sentence_file import sentence_file_units
 
     tokens = [f"w{i}" for i in range(12)]
     translation = " ".join(f"Sentence number {i} is here." for i in range(11))
