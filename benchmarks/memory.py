@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from deep_past.corpus.align import align_documents, alignment_stats, train_alignment_model
+from deep_past.corpus.align.corpus import align_documents, alignment_stats, train_alignment_model
 from deep_past.corpus.lexicon import build_lexicon, proper_nouns
 from deep_past.corpus.names import NameSpeller
 from deep_past.retrieval.memory import MemoryConfig, TranslationMemory

@@ -7,17 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.corpus.align import (
-    KINDS,
-    align_documents,
-    alignment_stats,
-    boundary_prior,
-    dp_cuts,
-    fit_alignment_model,
-    proportional_cuts,
-    split_sentences,
-    train_model1,
-)
+from deep_past.corpus.align.corpus import KINDS, align_documents, alignment_stats
+from deep_past.corpus.align.cuts import boundary_prior, dp_cuts, proportional_cuts
+from deep_past.corpus.align.model1 import fit_alignment_model, train_model1
+from deep_past.corpus.align.tokens import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +132,7 @@ def test_deterministic(train: pd.DataFrame, demo_dir: Path) -> None:
 
 
 def test_alignment_options_differ_as_named(demo_dir: Path) -> None:
-    from deep_past.corpus.align import aligned_pairs
+    from deep_past.corpus.align.strategy import aligned_pairs
     from deep_past.io import SENTENCES, TRAIN, read_table
 
     train = read_table(demo_dir / "train.csv", TRAIN).head(30)
@@ -156,7 +149,7 @@ def test_alignment_options_differ_as_named(demo_dir: Path) -> None:
 
 def test_sentence_rows_read_as_strings_align_like_numbers() -> None:
     """read_table gives strings: sentence order must still be numeric ("10" after "9")."""
-    from deep_past.corpus.align import sentence_file_units
+    from deep_past.corpus.align.sentence_file import sentence_file_units
 
     tokens = [f"w{i}" for i in range(12)]
     translation = " ".join(f"Sentence number {i} is here." for i in range(11))
@@ -172,3 +165,11 @@ def test_sentence_rows_read_as_strings_align_like_numbers() -> None:
     assert not isinstance(result, str), result
     units, allowed, _ = result
     assert units[10] == "Sentence number 10 is here." and allowed[-1] == (10, 10)
+
+
+def test_each_word_table_names_its_own_words() -> None:
+    """Tables built and dropped in turn: a freed table's memory (and ids) may be reused, and
+    each new table must still translate into its own vocabulary."""
+    for i in range(20):
+        table = train_model1([(["x"], [f"word{i}"])])
+        assert table.best_translation("x") == (f"word{i}", 1.0)

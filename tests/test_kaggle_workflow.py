@@ -280,6 +280,11 @@ PAIR = {"members": ["*/last", "memory"], "samples": 0, "temperature": 0.7, "util
 SUBMISSIONS = {
     "mbr": {"mbr": {"pair": {**PAIR, "weights": {"memory": 0.5}}}, "submission": "mbr/pair"},
     "memory": {"submission": "memory"},
+    # The run's sampled candidates as a third member (k rows per id).
+    "mbr_samples": {
+        "mbr": {"pair": {**PAIR, "samples": 2, "weights": {"memory": 0.5}}},
+        "submission": "mbr/pair",
+    },
 }
 
 
@@ -321,6 +326,13 @@ def test_notebook_reproduces_an_ensemble_or_memory_submission(kaggle_variant):
     manifest = json.loads((wf / "results/export/model/manifest.json").read_text())
     members = [m["system"] for m in manifest["members"]]
     budget = json.loads((wf / "results/kaggle/time_budget.json").read_text())
+    if kaggle_variant["name"] == "mbr_samples":
+        # The notebook's sampled member writes every hypothesis (2 rows per id), byte for byte
+        # as predict_samples does (it used to keep the first only).
+        samples = wf / f"results/samples/{SYSTEM}/k2_t0.7/test.raw.csv"
+        members = kaggle_variant["working"].glob("deep_past_work/members/*/test.raw.csv")
+        assert any(path.read_bytes() == samples.read_bytes() for path in members)
+        return
     if kaggle_variant["name"] == "memory":
         assert members == ["memory"] and "model.safetensors" not in manifest["files"]
         # The memory's name slots need both name tables in the dataset.

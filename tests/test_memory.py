@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.corpus.align import align_documents
+from deep_past.corpus.align.corpus import align_documents
 from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 

@@ -244,6 +244,14 @@ def test_config_rejects_conflicts(data, tmp_path: Path, override: dict, message:
         make_cfg(data, tmp_path, **override)
 
 
+def test_sft_config_checks_the_scheduler_before_any_weights_load(data, tmp_path: Path) -> None:
+    """The scheduler name is SFTConfig's to check; a model path that does not exist shows the
+    check comes first."""
+    cfg = make_cfg(data, tmp_path / "run", lr_scheduler="bogus", model=str(tmp_path / "none"))
+    with pytest.raises(ValueError, match="bogus is not a valid SchedulerType"):
+        build_trainer(cfg)
+
+
 def test_config_from_yaml_and_overrides(data, tmp_path: Path) -> None:
     yml = tmp_path / "run.yaml"
     yml.write_text(
@@ -266,6 +274,10 @@ def test_config_from_yaml_and_overrides(data, tmp_path: Path) -> None:
     )
     assert cfg.lora_rank == 32 and cfg.val_file is None and cfg.gradient_checkpointing
     assert cfg.learning_rate == 1e-4 and cfg.quantization is None
+    yml.write_text(yml.read_text() + "learning_rate: 3e-4\n")  # a string to YAML 1.1
+    assert config_from_args(["--config", str(yml)]).learning_rate == 3e-4
+    with pytest.raises(ValueError, match="not used by the HfArgumentParser: \\['--rank'"):
+        config_from_args(["--config", str(yml), "--rank", "3"])
     yml.write_text("model: x\nrank: 3\n")
-    with pytest.raises(ValueError, match="unknown TrainConfig fields"):
+    with pytest.raises(ValueError, match=r"run.yaml: unknown TrainConfig fields \['rank'\]"):
         config_from_args(["--config", str(yml)])

@@ -1,21 +1,21 @@
 """Supervised fine-tuning with trl's ``SFTTrainer``: LoRA, QLoRA or every weight (``full``).
 
 ``python -m deep_past.modeling.train --config run.yaml [--key value ...]`` where the YAML holds
-``TrainConfig`` fields and flags override them. A run directory holds ``checkpoint-N`` (all
-kept: the ablation grid evaluates them later), ``final`` (adapter, or the whole model after full
-fine-tuning, + tokenizer), ``log_history.json`` and TensorBoard files under ``tb``. Rerunning
-into a directory that holds checkpoints resumes from the last one.
+``TrainConfig`` fields and flags override them (trl's ``TrlParser``). A run directory holds
+``checkpoint-N`` (all kept: the ablation grid evaluates them later), ``final`` (adapter, or the
+whole model after full fine-tuning, + tokenizer), ``log_history.json`` and TensorBoard files
+under ``tb``. Rerunning into a directory that holds checkpoints resumes from the last one.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import importlib.util
 import json
 import logging
 import os
 import re
+import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 REPORT_TO = ("tensorboard", "wandb", "none")
 FINETUNE = ("lora", "full")
-SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -72,6 +71,10 @@ class TrainConfig:
         self._check_choices()
         self._check_files()
 
+    # SFTConfig accepts zero or negative batch sizes, steps, lengths, epochs and learning rates
+    # (it fails later, or trains wrongly), and reads a warm-up of 1 or more as a step count:
+    # these checks are ours. The scheduler name is SFTConfig's to check (its message lists the
+    # choices); build_trainer builds the SFTConfig before it loads any weights.
     def _check_numbers(self) -> None:
         if self.num_threads is not None and self.num_threads <= 0:
             raise ValueError(f"num_threads must be positive, got {self.num_threads}")
@@ -116,8 +119,6 @@ class TrainConfig:
             raise ValueError(f"report_to must be one of {REPORT_TO}, got {self.report_to!r}")
         if self.report_to == "wandb" and importlib.util.find_spec("wandb") is None:
             raise ValueError("report_to='wandb' needs the wandb package (extra 'wandb')")
-        if self.lr_scheduler not in SCHEDULERS:
-            raise ValueError(f"lr_scheduler must be one of {SCHEDULERS}, got {self.lr_scheduler!r}")
         if self.quantization and self.device == "mps":
             raise ValueError(
                 "4-bit quantization (nf4) is not supported on Apple MPS: use "
@@ -327,10 +328,11 @@ def build_trainer(cfg: TrainConfig, callbacks: list[Any] | None = None) -> Any:
         torch.set_num_threads(cfg.num_threads)
     set_seed(cfg.seed)
     device = choose_device(cfg.device, cfg.quantization)
+    args = _training_arguments(cfg, device)  # SFTConfig's checks, before the weights load
     model, tokenizer = _load_base(cfg, device)
     return SFTTrainer(
         model=model,
-        args=_training_arguments(cfg, device),
+        args=args,
         train_dataset=load_sft_dataset(cfg.train_file),
         eval_dataset=load_sft_dataset(cfg.val_file) if cfg.val_file else None,
         processing_class=tokenizer,
@@ -364,50 +366,61 @@ def train(cfg: TrainConfig, callbacks: list[Any] | None = None) -> Path:
 # ---------------------------------------------------------------- command line
 
 
-def _parse_value(text: str, annotation: Any) -> Any:
-    """Convert a command-line string to a field's type (``int | None`` etc.)."""
-    args = typing.get_args(annotation) or (annotation,)
-    if text.lower() in ("none", "null") and type(None) in args:
-        return None
-    kind = next(a for a in args if a is not type(None))
-    if kind is bool:
-        if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-            raise argparse.ArgumentTypeError(f"not a boolean: {text!r}")
-        return text.lower() in ("true", "1", "yes")
-    return kind(text)
+class UnknownConfigFields(ValueError):
+    """Keys of a ``--config`` YAML that are no ``TrainConfig`` field."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(f"unknown TrainConfig fields {fields}")
+        self.fields = fields
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="YAML file of TrainConfig fields")
+def _none_or(convert: Any) -> Any:
+    """A flag's converter that also reads ``none`` / ``null`` as None (as ``null`` in YAML)."""
+
+    def parse(text: str) -> Any:
+        return None if text.lower() in ("none", "null") else convert(text)
+
+    return parse
+
+
+def make_parser() -> Any:
+    """trl's ``TrlParser`` over ``TrainConfig``: ``--config`` YAML, ``--field value`` on top."""
+    from trl import TrlParser
+
+    class TrainParser(TrlParser):
+        def set_defaults_with_config(self, **values: Any) -> list[str]:
+            # TrlParser reports unknown keys only after building the config, so behind any
+            # missing-field error; say it first.
+            unknown = sorted(set(values) - {f.name for f in dataclasses.fields(TrainConfig)})
+            if unknown:
+                raise UnknownConfigFields(unknown)
+            return super().set_defaults_with_config(**values)
+
+    parser = TrainParser(
+        TrainConfig,
+        description=f"{__doc__.splitlines()[0]} --config run.yaml: YAML of TrainConfig fields.",
+    )
     hints = typing.get_type_hints(TrainConfig)
-    for f in dataclasses.fields(TrainConfig):
-        parser.add_argument(
-            f"--{f.name}",
-            type=str,
-            default=None,
-            help=f"override ({hints[f.name]})".replace("%", "%%"),
-        )
+    optional = {
+        f.name
+        for f in dataclasses.fields(TrainConfig)
+        if type(None) in typing.get_args(hints[f.name])
+    }
+    for action in parser._actions:  # argparse keeps no public list of a parser's arguments
+        if action.dest in optional and action.type is not None:
+            action.type = _none_or(action.type)
     return parser
 
 
 def config_from_args(argv: list[str] | None = None) -> TrainConfig:
     """YAML ``--config`` first, then ``--field value`` flags on top."""
-    import yaml
-
-    args = make_parser().parse_args(argv)
-    values: dict[str, Any] = {}
-    if args.config:
-        values = yaml.safe_load(Path(args.config).read_text()) or {}
-        unknown = set(values) - {f.name for f in dataclasses.fields(TrainConfig)}
-        if unknown:
-            raise ValueError(f"{args.config}: unknown TrainConfig fields {sorted(unknown)}")
-    hints = typing.get_type_hints(TrainConfig)
-    for f in dataclasses.fields(TrainConfig):
-        text = getattr(args, f.name)
-        if text is not None:
-            values[f.name] = _parse_value(text, hints[f.name])
-    return TrainConfig(**values)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        (cfg,) = make_parser().parse_args_and_config(argv)
+    except UnknownConfigFields as err:
+        config = argv[argv.index("--config") + 1]
+        raise ValueError(f"{config}: {err}") from None
+    return cfg
 
 
 def main(argv: list[str] | None = None) -> None:

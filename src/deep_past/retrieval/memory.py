@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from deep_past.corpus.align import WordTable, english_words, source_key, source_tokens, train_model1
+from deep_past.corpus.align.model1 import WordTable, train_model1
+from deep_past.corpus.align.tokens import english_words, source_key, source_tokens
 from deep_past.corpus.names import NameSpeller, fill_name_slots, skeleton
 from deep_past.text.long_sources import cut_to_fit
 

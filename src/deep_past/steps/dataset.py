@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from deep_past.corpus.align import aligned_pairs
+from deep_past.corpus.align.corpus import alignment_stats
+from deep_past.corpus.align.strategy import aligned_pairs
 from deep_past.corpus.segments import (
     document_pairs,
     split_pairs,
@@ -64,8 +65,6 @@ def pairs_files(
         pairs = document_pairs(train)
         stats = {"documents": len(train)}
     else:
-        from deep_past.corpus.align import alignment_stats
-
         sentences = read_table(sentences_csv, SENTENCES) if sentences_csv else None
         pairs = aligned_pairs(train, sentences, alignment)
         stats = alignment_stats(pairs)

@@ -26,20 +26,33 @@ def predict_file(
     run_dir: str | Path | None = None,
     checkpoint: str | None = None,
 ) -> None:
-    """Generate for every prompt; ``raw`` holds each hypothesis as the model wrote it (one row
-    per hypothesis: several per id when sampling ``num_return_sequences`` > 1)."""
+    """Load the base (with the run's adapter at ``checkpoint``), then :func:`generate_file`."""
     from deep_past.modeling.base import load_model_and_tokenizer
-    from deep_past.modeling.generate import GenerateConfig, generate
 
     adapter = None
     if run_dir is not None:
         from deep_past.modeling.train import resolve_checkpoint
 
         adapter = resolve_checkpoint(run_dir, checkpoint or "last")
-    records = read_jsonl(prompts_jsonl)
     net, tokenizer = load_model_and_tokenizer(base_model_path(base_dir), adapter=adapter, **model)
+    n = generate_file(net, tokenizer, prompts_jsonl, out_csv, generation)
+    log.info("generated %d outputs with adapter %s", n, adapter)
+
+
+def generate_file(
+    net: Any,
+    tokenizer: Any,
+    prompts_jsonl: str | Path,
+    out_csv: str | Path,
+    generation: dict[str, Any],
+) -> int:
+    """Generate for every prompt with a loaded model (the predict rules and the Kaggle notebook);
+    ``raw`` holds each hypothesis as the model wrote it (one row per hypothesis: several per id
+    when sampling ``num_return_sequences`` > 1). Returns the number of prompts."""
+    from deep_past.modeling.generate import GenerateConfig, generate
+
+    records = read_jsonl(prompts_jsonl)
     outputs = generate(net, tokenizer, [r["prompt"] for r in records], GenerateConfig(**generation))
-    log.info("generated %d outputs with adapter %s", len(outputs), adapter)
     # Records of one id are the pieces of a source too long for one prompt: joined in order,
     # hypothesis by hypothesis.
     record_ids = [r["id"] for r in records]
@@ -53,6 +66,7 @@ def predict_file(
         }
     )
     write_csv(frame, out_csv)
+    return len(outputs)
 
 
 def postprocess_file(
