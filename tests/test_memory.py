@@ -103,7 +103,9 @@ def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
     outputs = {}
     for name, options in (("default", None), ("raw", {"conventions": False})):
         out = tmp_path / f"{name}.csv"
-        memory_file(tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options)
+        memory_file(
+            tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options, split="test"
+        )
         outputs[name] = pd.read_csv(out)["raw"].tolist()
     assert outputs == {"default": ["1 ½ minas of silver."], "raw": ["1.5 minas of silver."]}
 
