@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -101,7 +105,9 @@ def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
     outputs = {}
     for name, options in (("default", None), ("raw", {"conventions": False})):
         out = tmp_path / f"{name}.csv"
-        memory_file(tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options)
+        memory_file(
+            tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options, split="test"
+        )
         outputs[name] = pd.read_csv(out)["raw"].tolist()
     assert outputs == {"default": ["1 ½ minas of silver."], "raw": ["1.5 minas of silver."]}
 
@@ -139,3 +145,34 @@ def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(
     first_piece = " ".join(text.split()[:most_words])
     assert answer.startswith(memory.translate_one(first_piece))
     assert len(answer.split()) > 20 * max(len(t.split()) for t in memory.pairs["target"])
+
+
+def test_shots_are_the_memory_search_from_the_index_alone(
+    pairs: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Few-shot examples are the memory's search results (own document left out), found by
+    the index alone: building them trains no word table and imports neither the memory nor
+    the aligner."""
+    table = tmp_path / "pairs.csv"
+    pairs.assign(split="train").to_csv(table, index=False)
+    memory = TranslationMemory.from_pairs(pairs, MemoryConfig(repair=False))
+    rows = [tuple(r) for r in memory.pairs[["oare_id", "source"]].head(5).values]
+    probe = f"""
+import sys
+from deep_past.prompting.hints import HintTables, hint_functions
+from deep_past.prompting.registry import PROMPTS
+shots = hint_functions(PROMPTS["fewshot_k4"], HintTables(memory={str(table)!r}))["shots"]
+for doc, source in {rows!r}:
+    print(repr(shots(source, doc + ":1")))
+print(sorted(m for m in sys.modules if m.startswith("deep_past.")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ
+    )
+    *lines, modules = done.stdout.splitlines()
+    for line, (doc, source) in zip(lines, rows, strict=True):
+        found = memory.search(source, k=4, exclude_doc=doc)
+        assert ast.literal_eval(line) == list(zip(found["source"], found["target"], strict=True))
+    loaded = ast.literal_eval(modules)
+    assert "deep_past.retrieval.index" in loaded
+    assert "deep_past.retrieval.memory" not in loaded and "deep_past.corpus.align" not in loaded

@@ -12,4 +12,5 @@ with job(snakemake.log[0]):
         i.proper_nouns,
         options=snakemake.params.options,
         nbest=int(snakemake.wildcards.get("k", 1)),
+        split=snakemake.wildcards.split,
     )

@@ -14,10 +14,12 @@ import difflib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import pandas as pd
+
+from deep_past.text.transliteration import normalize_transliteration
 
 LEXICON_COLUMNS = ["form", "norm", "lexeme", "type", "gloss"]
 PROPER_NOUN_COLUMNS = ["form", "norm", "type", "english", "count"]
@@ -30,7 +32,6 @@ FUNCTION_LEXEMES = frozenset(
     {"ana", "ina", "ša", "u", "umma", "lā", "ula", "šumma", "ištu", "ištī", "mer'u", "qabā'um"}
 )
 
-_SUBSCRIPT = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789", "ₓ")
 _PAREN_DET = re.compile(r"\(([^()\s]{1,8})\)")
 _INDEX_DIGITS = re.compile(r"(?<=[^\W\d_])\d+")
 _GLOSS_QUOTED = re.compile(r'"([^"]+)"')
@@ -52,26 +53,9 @@ class LexEntry(NamedTuple):
 # --------------------------------------------------------------------------- normalisation
 
 
-def _local_normalize(text: str) -> str:
-    """Minimal stand-in for the pipeline's transliteration normaliser (ḫ -> h, index digits)."""
-    return text.replace("ḫ", "h").replace("Ḫ", "H").translate(_SUBSCRIPT)
-
-
-def _pipeline_normalizer() -> Callable[[str], str]:
-    """The project's normaliser when it exists in the tree, so keys match the pipeline's text."""
-    try:
-        from deep_past.text.transliteration import normalize_transliteration
-    except ImportError:
-        return _local_normalize
-    return normalize_transliteration
-
-
 def normalize_word(word: str) -> str:
     """Key for one transliterated word as the pipeline writes it (idempotent)."""
-    normalized = _pipeline_normalizer()(word.strip())
-    # The pipeline normaliser also maps ḫ/subscripts; applying the local rules again is a no-op
-    # then, and guarantees the two spellings meet when the pipeline keeps other conventions.
-    return _local_normalize(normalized).strip()
+    return normalize_transliteration(word.strip()).strip()
 
 
 def normalize_lexicon_form(form: str) -> str:

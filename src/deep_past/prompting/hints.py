@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -84,17 +85,18 @@ def _matches(
 def _shots(
     pairs: pd.DataFrame, k: int, tables: HintTables
 ) -> Callable[[str, str], Sequence[tuple[str, str]]]:
-    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
+    from deep_past.retrieval.index import PairIndex
 
-    names = _name_speller(tables)
-    # Search only: the repair step's word table is not needed, so it is not trained.
-    memory = TranslationMemory.from_pairs(
-        pairs[pairs["split"] == "train"], MemoryConfig(repair=False), names=names
-    )
+    train = pairs[pairs["split"] == "train"]
+
+    @cache
+    def index() -> PairIndex:
+        # Search only (no memory, no word table), built when the first prompt asks for shots.
+        return PairIndex.from_pairs(train, names=_name_speller(tables))
 
     def shots(source: str, text_id: str) -> Sequence[tuple[str, str]]:
         # Never show a segment's own document: that would leak its reference into the prompt.
-        found = memory.search(source, k=k, exclude_doc=text_id.split(":")[0])
+        found = index().search(source, k=k, exclude_doc=text_id.split(":")[0])
         return list(zip(found["source"], found["target"], strict=True))
 
     return shots

@@ -22,19 +22,22 @@ def memory_file(
     proper_nouns_csv: str | Path | None = None,
     options: Mapping[str, object] | None = None,
     nbest: int = 1,
+    *,
+    split: str,
 ) -> None:
-    """Answer every segment from the translation memory (its ``nbest`` best answers, one row
-    each, when more than one: candidates for MBR). For the validation split the memory
-    holds only training documents; for test-shaped sets it holds every document. With the
+    """Answer every segment of ``split`` from the translation memory (its ``nbest`` best
+    answers, one row each, when more than one: candidates for MBR). The memory holds the
+    documents ``prompting.hints.memory_splits`` gives for the split: for validation only the
+    training documents, for test-shaped sets every document. With the
     lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
     override fields of ``retrieval.memory.MemoryConfig`` (config ``memory_options``)."""
     from deep_past.corpus.names import NameSpeller
+    from deep_past.prompting.hints import memory_splits
     from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
     pairs = read_frame(pairs_csv)
+    pairs = pairs[pairs["split"].isin(memory_splits(split))]
     segments = read_frame(segments_csv)
-    if segments["id"].str.contains(":").all():  # validation ids are "<oare_id>:<position>"
-        pairs = pairs[pairs["split"] == "train"]
     names = None
     if lexicon_csv or proper_nouns_csv:
         names = NameSpeller.from_files(proper_nouns_csv, lexicon_csv)
