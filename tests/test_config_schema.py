@@ -90,7 +90,7 @@ ENUMS = {
     "quantization": ("deep_past.modeling.base", "QUANTIZATIONS"),  # and "none"
     "report_to": ("deep_past.modeling.train", "REPORT_TO"),
     "scratch_model.chat_template": ("deep_past.modeling.base", "CHAT_TEMPLATES"),
-    "data.alignment": ("deep_past.corpus.align", "ALIGNMENTS"),
+    "data.alignment": ("deep_past.corpus.align.strategy", "ALIGNMENTS"),
     "data.train_kinds": ("deep_past.corpus.segments", "PAIR_KINDS"),
     "memory_options.kinds": ("deep_past.corpus.segments", "PAIR_KINDS"),
     "pretrain.mode": ("deep_past.modeling.pretrain", "MODES"),

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from deep_past.corpus.align.corpus import align_documents
+from deep_past.corpus.names import NameSpeller
 from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 
@@ -148,20 +149,23 @@ def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(
 
 
 def test_shots_are_the_memory_search_from_the_index_alone(
-    pairs: pd.DataFrame, tmp_path: Path
+    pairs: pd.DataFrame, tmp_path: Path, lexicon_tables: Path
 ) -> None:
     """Few-shot examples are the memory's search results (own document left out), found by
     the index alone: building them trains no word table and imports neither the memory nor
     the aligner."""
     table = tmp_path / "pairs.csv"
     pairs.assign(split="train").to_csv(table, index=False)
-    memory = TranslationMemory.from_pairs(pairs, MemoryConfig(repair=False))
+    lexicon, proper_nouns = lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv"
+    names = NameSpeller.from_files(proper_nouns, lexicon)
+    memory = TranslationMemory.from_pairs(pairs, MemoryConfig(repair=False), names=names)
     rows = [tuple(r) for r in memory.pairs[["oare_id", "source"]].head(5).values]
+    tables = f"memory={str(table)!r}, lexicon={str(lexicon)!r}, proper_nouns={str(proper_nouns)!r}"
     probe = f"""
 import sys
 from deep_past.prompting.hints import HintTables, hint_functions
 from deep_past.prompting.registry import PROMPTS
-shots = hint_functions(PROMPTS["fewshot_k4"], HintTables(memory={str(table)!r}))["shots"]
+shots = hint_functions(PROMPTS["fewshot_k4"], HintTables({tables}))["shots"]
 for doc, source in {rows!r}:
     print(repr(shots(source, doc + ":1")))
 print(sorted(m for m in sys.modules if m.startswith("deep_past.")))
