@@ -89,6 +89,9 @@ class TfidfIndex:
 
     def similarity(self, text: str) -> np.ndarray:
         """Cosine of ``text``'s TF-IDF vector with every row."""
+        # Weighed here, not by the vectorizer's transform: that leaves n-grams no row has out
+        # of the query's norm, which would rescale this cosine against the skeletons' in the
+        # mix; counting them keeps the former index's scores exactly.
         cols, weights, squares = [], [], []
         for gram, count in Counter(self.analyzer(text)).items():
             col = self.vocabulary.get(gram)
