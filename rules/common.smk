@@ -4,6 +4,7 @@ import itertools
 import os
 import re
 
+from deep_past.modeling.base import quantization_mode
 from deep_past.prompting.registry import PROMPTS
 from deep_past.systems import PART_PATTERNS, PATTERNS, RUN, SystemId
 
@@ -191,7 +192,7 @@ def get_final_output():
 
 def quantization():
     """Config quantization as the code takes it: None (LoRA) or "nf4" (QLoRA)."""
-    return None if config["quantization"] == "none" else config["quantization"]
+    return quantization_mode(config["quantization"])
 
 
 def train_settings(wildcards):

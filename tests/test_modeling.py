@@ -216,3 +216,9 @@ def test_a_checkpoint_is_an_adapter_or_a_whole_model(tiny_dir: Path, tmp_path: P
     assert not is_full_checkpoint(tmp_path / "adapter")
     with pytest.raises(FileNotFoundError, match="neither"):
         is_full_checkpoint(tmp_path)
+
+
+def test_quantization_mode_is_the_one_spelling_of_off():
+    from deep_past.modeling.base import quantization_mode
+
+    assert [quantization_mode(v) for v in ("none", "", None, "nf4")] == [None, None, None, "nf4"]

@@ -28,6 +28,12 @@ THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 GAP = "<gap>"
 EMPTY_THINK = f"{THINK_OPEN}\n\n{THINK_CLOSE}\n\n"
 QUANTIZATIONS = ("nf4",)
+OFF = ("none", "")  # how a config or a command line says "no quantization"
+
+
+def quantization_mode(value: str | None) -> str | None:
+    """The code's spelling of a configured quantization: None (LoRA, full) or "nf4" (QLoRA)."""
+    return None if value is None or value in OFF else value
 
 # Our own Jinja chat template, written to render exactly like Qwen3's for the cases we use:
 # ChatML turns; an assistant turn after the last user turn starts with a think block (an empty

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deep_past.modeling.base import quantization_mode
+
 log = logging.getLogger(__name__)
 
 REPORT_TO = ("tensorboard", "wandb", "none")
@@ -65,8 +67,7 @@ class TrainConfig:
     num_threads: int | None = None  # CPU threads for torch; set it when jobs share a machine
 
     def __post_init__(self) -> None:
-        if self.quantization in ("", "none"):
-            self.quantization = None
+        self.quantization = quantization_mode(self.quantization)
         self._check_numbers()
         self._check_choices()
         self._check_files()
