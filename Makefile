@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= $(shell nproc)
 
-.PHONY: setup run test lint format dag clean base-model
+.PHONY: setup run test lint format dag clean base-model config-readme
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,14 +26,14 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests workflow benchmarks
-	$(BIN)/ruff format --check src tests workflow benchmarks
+	$(BIN)/ruff check src tests workflow benchmarks tools
+	$(BIN)/ruff format --check src tests workflow benchmarks tools
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
 
 format: setup
-	$(BIN)/ruff format src tests workflow benchmarks
-	$(BIN)/ruff check --fix src tests workflow benchmarks
+	$(BIN)/ruff format src tests workflow benchmarks tools
+	$(BIN)/ruff check --fix src tests workflow benchmarks tools
 	$(BIN)/snakefmt Snakefile rules
 
 dag: setup
@@ -42,6 +42,10 @@ dag: setup
 
 clean:
 	rm -rf results .snakemake
+
+# config/README.md from the schema (tests/test_config_schema.py checks it is current).
+config-readme: setup
+	$(BIN)/python tools/config_readme.py
 
 # A new shipped base (resources/models/tiny) from scratch on a Kaggle-shaped data dir: tokenizer,
 # pre-training, full fine-tuning of each grid prompt, one thread per run so the runs share cores.

@@ -4,7 +4,7 @@
 # results/base_model/      the base model (tiny, built here) or a manifest naming a hub/local one
 # results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train/       one LoRA/QLoRA training run
 # results/predictions/{system}/{split}.csv                     system = run/{ckpt}, zeroshot/{prompt}
-# results/predictions/memory/, mbr/{ens}/                      translation memory, MBR ensembles
+# results/predictions/memory/, mbr/{ensemble}/                 translation memory, MBR ensembles
 # results/scores/{system}/{split}.json, results/ablation/      BLEU, chrF++, geomean; table, plots
 # results/submission.csv
 from snakemake.utils import min_version, validate

@@ -21,14 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deep_past.align import (
-    BOUNDARY_WEIGHT,
-    AlignmentModel,
-    _doc_units,
-    _is_truncated,
-    dp_cuts,
-    train_alignment_model,
-)
+from deep_past.corpus.align.corpus import document_units, is_truncated, train_alignment_model
+from deep_past.corpus.align.cuts import BOUNDARY_WEIGHT, dp_cuts
+from deep_past.corpus.align.model1 import AlignmentModel
 
 
 def _starts(text: str, pieces: list[str]) -> list[int]:
@@ -52,10 +47,10 @@ def boundary_offsets(
         doc = docs.loc[oare_id]
         text = " ".join(str(doc["translation"]).split())
         tokens = str(doc["transliteration"]).split()
-        units = _doc_units(text, len(tokens))
+        units = document_units(text, len(tokens))
         if len(units) < 2:
             continue
-        truncated = _is_truncated(str(doc["transliteration"]))
+        truncated = is_truncated(str(doc["transliteration"]))
         bounds, n_aligned, _ = dp_cuts(
             model, tokens, units, truncated=truncated, boundary_weight=boundary_weight
         )

@@ -27,10 +27,15 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # the table, not a progress bar per 
 
 def demo_prompts(prompt: str, base_dir: Path) -> list[list[dict[str, str]]]:
     """The demo test segments as chat prompts of ``prompt``, as the prompts rule builds them."""
-    from deep_past.pipeline.data import lexicon_files, preprocess_test_file, preprocess_train_file
-    from deep_past.pipeline.datasets import pairs_files, prompt_file, read_jsonl
-    from deep_past.pipeline.hints import HintTables, memory_splits
-    from deep_past.pipeline.models import MANIFEST
+    from deep_past.io import read_jsonl
+    from deep_past.modeling.base import MANIFEST
+    from deep_past.prompting.hints import HintTables, memory_splits
+    from deep_past.steps.dataset import pairs_files, prompt_file
+    from deep_past.steps.preprocess import (
+        lexicon_files,
+        preprocess_test_file,
+        preprocess_train_file,
+    )
 
     demo = ROOT / "resources" / "demo"
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +77,7 @@ def demo_prompts(prompt: str, base_dir: Path) -> list[list[dict[str, str]]]:
 
 
 def timed(model, tokenizer, prompts, batch_size: int) -> tuple[list[str], float, int]:
-    from deep_past.generate import GenerateConfig, generate
+    from deep_past.modeling.generate import GenerateConfig, generate
 
     cfg = GenerateConfig(batch_size=batch_size, max_new_tokens=192, min_new_tokens=8)
     start = time.perf_counter()
@@ -95,7 +100,7 @@ def main() -> None:
 
     import torch
 
-    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.modeling.base import load_model_and_tokenizer
 
     torch.set_num_threads(args.threads)
     prompts = demo_prompts(args.prompt, args.model.resolve())

@@ -5,12 +5,12 @@ Usage: python benchmarks/gpu.py [--out FILE] [--small-model DIR] [--demo-rules] 
 
 On a CUDA machine (docs/gpu.md: one command, within 8 minutes on an H200):
   1. training: LoRA steps in bf16 + sdpa (flash-attn when installed) and QLoRA NF4 steps
-     (bitsandbytes) through deep_past.train on the demo's SFT records: tokens/s, peak memory;
-  2. generation: greedy batches of 1, 16 and 64 demo prompts through deep_past.generate, every
+     (bitsandbytes) through modeling.train on the demo's SFT records: tokens/s, peak memory;
+  2. generation: greedy batches of 1, 16 and 64 demo prompts through modeling.generate, every
      row the full new-token budget: generated tokens/s, seconds per step, and the ratio
      batch-64 / batch-1 (goal >= 5x);
   3. precision: greedy ids in fp16 and bf16 against fp32 on the same prompts, with inf/nan
-     logits and the largest |hidden state| counted (deep_past.precision);
+     logits and the largest |hidden state| counted (deep_past.modeling.precision);
   4. with --demo-rules: the demo graph's train and predict steps (deep_past.pipeline) on cuda
      and on cpu, and how many predictions agree.
 Writes one JSON (default benchmarks/results/gpu-<date>.json; deep_past.kaggle.budget scales its
@@ -175,7 +175,7 @@ def model_parts(
 ) -> None:
     """Generation, precision and training of one model, into ``run.result["models"][name]``."""
     from deep_past.kaggle.budget import model_shape
-    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.modeling.base import load_model_and_tokenizer
 
     shape = model_shape("local", model_dir / "config.json")
     entry: dict[str, Any] = {
@@ -233,7 +233,7 @@ def model_parts(
 def small_model(work: Path, demo: dict[str, Any], given: Path | None) -> Path:
     """The project's small model: a directory given (a base model or an export), else the
     shipped base the demo graph starts from (resources/models/tiny)."""
-    from deep_past.pipeline.models import base_model_path
+    from deep_past.modeling.base import base_model_path
 
     if given is not None:
         has_manifest = (given / "base_model.json").is_file()
@@ -244,7 +244,7 @@ def small_model(work: Path, demo: dict[str, Any], given: Path | None) -> Path:
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from deep_past.pipeline.datasets import write_jsonl
+    from deep_past.io import write_jsonl
 
     settings = Settings(args.cpu_smoke)
     device = "cuda" if torch.cuda.is_available() and not args.cpu_smoke else "cpu"

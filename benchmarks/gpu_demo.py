@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from deep_past.pipeline.data import preprocess_test_file, preprocess_train_file
-from deep_past.pipeline.datasets import pairs_files, prompt_file, sft_files
-from deep_past.pipeline.hints import HintTables
-from deep_past.pipeline.models import base_model_dir, predict_file, train_run
+from deep_past.prompting.hints import HintTables
+from deep_past.steps.dataset import pairs_files, prompt_file, sft_files
+from deep_past.steps.predict import predict_file
+from deep_past.steps.preprocess import preprocess_test_file, preprocess_train_file
+from deep_past.steps.train import base_model_dir, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,6 @@
 """The measurements of benchmarks/gpu.py, each through the project's own code: demo prompts
-(deep_past.dataset + prompts), LoRA/QLoRA steps (deep_past.train.build_trainer), batched greedy
-generation (deep_past.generate) and the precision probe's logit check (deep_past.precision).
+(corpus.segments + prompts), LoRA/QLoRA steps (modeling.train.build_trainer), batched greedy
+generation (modeling.generate) and the precision probe's logit check (modeling.precision).
 
 Qwen3-1.7B is built with random weights from its published config.json values: no hub, and
 speed does not depend on what the weights hold. Its token ids come from the demo's tiny BPE
@@ -18,16 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deep_past.dataset import (
-    competition_segments,
-    prediction_records,
-    prompt_inputs,
-    sft_records,
-    training_segments,
-)
+from deep_past.corpus.segments import competition_segments, training_segments
 from deep_past.io import TEST, read_table
-from deep_past.preprocess import preprocess_test
-from deep_past.prompts import get_variant
+from deep_past.prompting.records import prediction_records, prompt_inputs, sft_records
+from deep_past.prompting.registry import get_variant
+from deep_past.text.preprocess import preprocess_test
 
 PROMPT = "plain"  # no hint tables needed; the prompt the demo graph trains
 # Qwen/Qwen3-1.7B config.json (published): the shape deep_past.kaggle.budget knows it by.
@@ -67,8 +62,8 @@ def demo_data(demo_dir: Path, data_cfg: dict[str, Any], work: Path) -> DemoData:
     """The demo's training records and prediction prompts as the pipeline builds them (its
     preprocess_train and pairs steps write their files under ``work``)."""
     from deep_past.io import read_frame
-    from deep_past.pipeline.data import preprocess_train_file
-    from deep_past.pipeline.datasets import pairs_files
+    from deep_past.steps.dataset import pairs_files
+    from deep_past.steps.preprocess import preprocess_train_file
 
     preprocess_train_file(demo_dir / "train.csv", work / "train.csv")
     pairs_files(
@@ -185,7 +180,7 @@ def measure_training(
 ) -> dict[str, Any]:
     """``steps`` optimiser steps of the project's trainer; tokens/s over the steps after
     ``warmup`` (trl counts the real, unpadded tokens)."""
-    from deep_past.train import TrainConfig, build_trainer
+    from deep_past.modeling.train import TrainConfig, build_trainer
 
     cfg = TrainConfig(
         model=str(model_dir),
@@ -239,7 +234,7 @@ def measure_training(
 @dataclass
 class Captured:
     """What ``model.generate`` received and wrote, call by call (batches in the order
-    deep_past.generate runs them)."""
+    deep_past.modeling.generate runs them)."""
 
     prompts: list[list[list[int]]] = field(default_factory=list)  # unpadded prompt ids per row
     new: list[Any] = field(default_factory=list)  # new-token id tensors, rows x steps
@@ -279,9 +274,9 @@ def measure_generation(
     prompts_per_batch_size: dict[int, int],
     new_tokens: int,
 ) -> dict[str, Any]:
-    """Greedy generation through deep_past.generate at each batch size: new tokens/s, seconds
+    """Greedy generation through modeling.generate at each batch size: new tokens/s, seconds
     per decoding step (prefill spread over the steps) and peak memory."""
-    from deep_past.generate import GenerateConfig, generate
+    from deep_past.modeling.generate import GenerateConfig, generate
 
     fixed_length(model)
     warm = GenerateConfig(batch_size=2, max_new_tokens=4, min_new_tokens=4)
@@ -326,7 +321,7 @@ def measure_generation(
 def greedy_ids(
     model: Any, tokenizer: Any, prompts: Sequence[list[dict[str, str]]], new_tokens: int
 ) -> Captured:
-    from deep_past.generate import GenerateConfig, generate
+    from deep_past.modeling.generate import GenerateConfig, generate
 
     fixed_length(model)
     cfg = GenerateConfig(batch_size=16, max_new_tokens=new_tokens, min_new_tokens=new_tokens)
@@ -355,10 +350,10 @@ def measure_precision(
     new_tokens: int,
     device: str,
 ) -> dict[str, Any]:
-    """Greedy ids in each dtype against fp32's, and the logit check of deep_past.precision on
+    """Greedy ids in each dtype against fp32's, and the logit check of modeling.precision on
     the prompts followed by fp32's continuation (the same inputs for every dtype)."""
-    from deep_past.modeling import load_model_and_tokenizer
-    from deep_past.precision import logit_health
+    from deep_past.modeling.base import load_model_and_tokenizer
+    from deep_past.modeling.precision import logit_health
 
     results: dict[str, Any] = {}
     reference: Captured | None = None

@@ -4,7 +4,7 @@ The winning solution ran MBR over 110 candidates per sentence (11 systems x 10 s
 builds 4,000 segments x 110 candidates from real translations (the shared train.csv when present,
 else the demo data): a window of a translation as long as a real test segment (the demo's dev
 references), then deterministic perturbations (word drops, swaps, duplications, truncation,
-punctuation) so candidates differ the way real hypotheses do. deep_past.mbr (exact vectorised
+punctuation) so candidates differ the way real hypotheses do. evaluation.mbr (exact vectorised
 chrF++, sentence BLEU, word Jaccard, length bonus; ``--workers`` processes) selects over all of
 them; a naive reference (sacrebleu's sentence_chrf and sentence_bleu for every ordered pair,
 Python sets for the Jaccard) over a sample of segments must select the same candidates.
@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deep_past.mbr import choose, mbr_select
-from deep_past.metrics import chrf_words
+from deep_past.evaluation.mbr import choose, mbr_select
+from deep_past.evaluation.metrics import chrf_words
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT.parent / "shared" / "data" / "train.csv", ROOT / "resources" / "demo" / "train.csv"]
@@ -170,9 +170,11 @@ def main() -> None:
     print(
         f"{'naive sacrebleu, every pair':<40}{args.check:>9}{naive_s:>10.2f}{per['naive']:>12.1f}"
     )
-    label = f"deep_past.mbr ({args.utility}, {args.workers} workers)"
+    label = f"deep_past.evaluation.mbr ({args.utility}, {args.workers} workers)"
     print(f"{label:<40}{args.segments:>9}{ours_s:>10.2f}{per['ours']:>12.2f}")
-    print(f"deep_past.mbr: {ours_s:.1f} s wall, {ours_cpu:.1f} s CPU; target <= 60 s wall")
+    print(
+        f"deep_past.evaluation.mbr: {ours_s:.1f} s wall, {ours_cpu:.1f} s CPU; target <= 60 s wall"
+    )
     if same != args.check:
         raise SystemExit("selections differ")
     print(f"speed-up over the naive path (per segment): {per['naive'] / per['ours']:.0f}x")

@@ -4,7 +4,9 @@ import itertools
 import os
 import re
 
-from deep_past.prompts import PROMPTS
+from deep_past.modeling.base import quantization_mode
+from deep_past.prompting.registry import PROMPTS
+from deep_past.systems import PART_PATTERNS, PATTERNS, RUN, SystemId
 
 # Optional paths and names: "" and null (`--config eval_set=` on the command line) both mean
 # none; spelled "" from here on, so every reader sees one value.
@@ -19,17 +21,24 @@ for _section, _key in (
 
 SPLITS_SCORED = ["val"] + (["eval"] if config["eval_set"] else [])
 
+# The systems' paths as wildcard patterns (deep_past.systems): RUN is a grid run's directory
+# "{prompt}/{hparams}/r{rank}/s{seed}", RUN_SYSTEM one of its checkpoints (RUN, then {ckpt}),
+# ZEROSHOT "zeroshot/{prompt}" and MBR "mbr/{ensemble}".
+RUN_SYSTEM, ZEROSHOT, MBR = (PATTERNS[k] for k in ("run", "zeroshot", "mbr"))
+# Sampled hypotheses of a grid system for MBR: results/samples/<system>/<SAMPLES>/.
+SAMPLES = "k{k}_t{temp}"
+
 
 wildcard_constraints:
     prompt="|".join(PROMPTS),
     hparams="|".join(map(re.escape, config["hparams"])),
-    rank=r"\d+",
-    seed=r"\d+",
-    ckpt=r"last|best|step\d+",
+    rank=PART_PATTERNS["rank"],
+    seed=PART_PATTERNS["seed"],
+    ckpt=PART_PATTERNS["ckpt"],
     split="val|test|eval",
     system=r".+",
     tree="predictions|samples",
-    ens="|".join(config["mbr"]) or "no-ensembles",
+    ensemble="|".join(config["mbr"]) or "no-ensembles",
     k=r"\d+",
     temp=r"[0-9.]+",
 
@@ -48,29 +57,18 @@ def eval_file(name):
     return os.path.join(config["eval_set"], name)
 
 
-def run_path(prompt, hparams, rank, seed):
-    return f"{prompt}/{hparams}/r{rank}/s{seed}"
-
-
-def grid_runs():
-    g = config["grid"]
-    return [
-        run_path(*combo)
-        for combo in itertools.product(
-            g["prompt"], g["hparams"], g["lora_rank"], g["seed"]
-        )
-    ]
-
-
 def grid_systems():
-    return [
-        f"{run}/{ckpt}" for run in grid_runs() for ckpt in config["grid"]["checkpoint"]
-    ]
+    """Every checkpoint of every grid run, in the order of the grid's axes."""
+    g = config["grid"]
+    axes = (g["prompt"], g["hparams"], g["lora_rank"], g["seed"], g["checkpoint"])
+    return [str(SystemId.run(*combo)) for combo in itertools.product(*axes)]
 
 
 def grid_run_dirs():
     """Each grid system's training run directory."""
-    return {s: f"results/runs/{s.rsplit('/', 1)[0]}/train" for s in grid_systems()}
+    return {
+        s: f"results/runs/{SystemId.parse(s).run_dir}/train" for s in grid_systems()
+    }
 
 
 def shipped_base_provenance():
@@ -95,15 +93,16 @@ def shipped_base_provenance():
 def member_systems():
     """Systems that predict on their own: grid runs, zero-shot baselines, the memory."""
     zeroshot = (
-        [f"zeroshot/{p}" for p in config["grid"]["prompt"]]
+        [str(SystemId.zeroshot(p)) for p in config["grid"]["prompt"]]
         if config["zeroshot"]
         else []
     )
-    return grid_systems() + zeroshot + (["memory"] if config["memory"] else [])
+    memory = [str(SystemId.memory())] if config["memory"] else []
+    return grid_systems() + zeroshot + memory
 
 
 def all_systems():
-    return member_systems() + [f"mbr/{name}" for name in config["mbr"]]
+    return member_systems() + [str(SystemId.mbr(name)) for name in config["mbr"]]
 
 
 def mbr_members(name):
@@ -119,13 +118,17 @@ def mbr_members(name):
     return members
 
 
+def samples_leaf(spec):
+    """The samples directory of an ensemble's spec (its `samples` at its `temperature`)."""
+    return SAMPLES.format(k=spec["samples"], temp=spec["temperature"])
+
+
 def _samples_path(system, name, split):
-    spec = config["mbr"][name]
-    return f"results/samples/{system}/k{spec['samples']}_t{spec['temperature']}/{split}.csv"
+    return f"results/samples/{system}/{samples_leaf(config['mbr'][name])}/{split}.csv"
 
 
 def get_mbr_candidates(wildcards):
-    name, split = wildcards.ens, wildcards.split
+    name, split = wildcards.ensemble, wildcards.split
     paths = [f"results/predictions/{s}/{split}.csv" for s in mbr_members(name)]
     if config["mbr"][name]["samples"] > 0:
         runs = [s for s in mbr_members(name) if s in grid_systems()]
@@ -138,7 +141,7 @@ def get_mbr_candidates(wildcards):
 
 
 def get_mbr_member_names(wildcards):
-    name = wildcards.ens
+    name = wildcards.ensemble
     names = mbr_members(name)
     if config["mbr"][name]["samples"] > 0:
         names += [f"{s}/samples" for s in mbr_members(name) if s in grid_systems()]
@@ -187,6 +190,11 @@ def get_final_output():
     ]
 
 
+def quantization():
+    """Config quantization as the code takes it: None (LoRA) or "nf4" (QLoRA)."""
+    return quantization_mode(config["quantization"])
+
+
 def train_settings(wildcards):
     """Everything the training run needs besides its files, from config and wildcards."""
     preset = config["hparams"][wildcards.hparams]
@@ -201,9 +209,7 @@ def train_settings(wildcards):
         "lora_rank": rank,
         "lora_alpha": int(round(preset.get("lora_alpha_ratio", 2) * rank)),
         "seed": int(wildcards.seed),
-        "quantization": (
-            None if config["quantization"] == "none" else config["quantization"]
-        ),
+        "quantization": quantization(),
         "device": config["device"],
         "report_to": config["report_to"],
         "wandb_mode": config["wandb_mode"],
@@ -212,27 +218,26 @@ def train_settings(wildcards):
 
 def model_settings():
     return {
-        "quantization": (
-            None if config["quantization"] == "none" else config["quantization"]
-        ),
+        "quantization": quantization(),
         "device": None if config["device"] == "auto" else config["device"],
     }
 
 
+# Where this workflow keeps each hint table (deep_past.prompting.registry.HINT_TABLES).
+HINT_TABLE_FILES = {
+    "lexicon": "results/data/lexicon.csv",
+    "proper_nouns": "results/data/proper_nouns.csv",
+    "memory": "results/data/pairs.csv",
+}
+
+
+def hint_inputs(tables):
+    return {table: HINT_TABLE_FILES[table] for table in tables}
+
+
 def get_hint_inputs(wildcards):
     """The tables a prompt variant's hints come from (none for plain prompts)."""
-    features = PROMPTS[wildcards.prompt].features
-    inputs = {}
-    if "lexicon" in features:
-        inputs["lexicon"] = "results/data/lexicon.csv"
-    if "names" in features:
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    if "shots" in features or "matches" in features:
-        inputs["memory"] = "results/data/pairs.csv"
-        # The memory matches name skeletons: shots of the same template, whatever the names.
-        inputs["lexicon"] = "results/data/lexicon.csv"
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    return inputs
+    return hint_inputs(PROMPTS[wildcards.prompt].tables)
 
 
 # Rule scripts import deep_past from this checkout, also inside conda envs and on cluster nodes.
@@ -278,15 +283,18 @@ def get_synthetic_inputs(wildcards):
     }
 
 
-def is_model_system(system):
-    return system != "memory" and not system.startswith("mbr/")
+def is_model_output(wildcards):
+    """A model's answers (a grid run's or the zero-shot base's, or their samples), not the
+    memory's or an ensemble's."""
+    system = wildcards.system
+    if wildcards.tree == "samples":  # <system>/k{k}_t{temp} or memory/nbest{k}
+        system = system.rsplit("/", 1)[0]
+    return SystemId.parse(system).is_model
 
 
 def get_postprocess_inputs(wildcards):
     """Name correction needs the proper-noun table and the sources (model systems only)."""
-    if not (
-        config["postprocess"]["correct_names"] and is_model_system(wildcards.system)
-    ):
+    if not (config["postprocess"]["correct_names"] and is_model_output(wildcards)):
         return {}
     return {
         "proper_nouns": "results/data/proper_nouns.csv",

@@ -32,18 +32,20 @@ use rule memory as memory_nbest with:
 
 rule predict_samples:
     input:
-        run="results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train",
+        run=f"results/runs/{RUN}/train",
         base=base_model_dir(),
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
-        raw="results/samples/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/k{k}_t{temp}/{split}.raw.csv",
+        raw=f"results/samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.raw.csv",
     log:
-        "results/logs/predict_samples/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/k{k}_t{temp}/{split}.log",
+        f"results/logs/predict_samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.log",
     benchmark:
-        "results/benchmarks/predict_samples/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/k{k}_t{temp}/{split}.tsv"
+        f"results/benchmarks/predict_samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.tsv"
     conda:
         "../envs/gpu.yaml"
     threads: 2
+    resources:
+        gpu=1,
     params:
         model=model_settings(),
         generation=sampling_settings,
@@ -55,17 +57,17 @@ rule mbr:
     input:
         candidates=get_mbr_candidates,
     output:
-        raw="results/predictions/mbr/{ens}/{split}.raw.csv",
+        raw=f"results/predictions/{MBR}/{{split}}.raw.csv",
     log:
-        "results/logs/mbr/{ens}/{split}.log",
+        f"results/logs/{MBR}/{{split}}.log",
     benchmark:
-        "results/benchmarks/mbr/{ens}/{split}.tsv"
+        f"results/benchmarks/{MBR}/{{split}}.tsv"
     conda:
         "../envs/cpu.yaml"
     threads: 2
     params:
         members=get_mbr_member_names,
-        utility=lambda wc: config["mbr"][wc.ens]["utility"],
-        weights=lambda wc: config["mbr"][wc.ens]["weights"],
+        utility=lambda wc: config["mbr"][wc.ensemble]["utility"],
+        weights=lambda wc: config["mbr"][wc.ensemble]["weights"],
     script:
         "../workflow/scripts/mbr.py"

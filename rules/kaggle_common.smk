@@ -2,44 +2,48 @@
 import glob
 from types import SimpleNamespace
 
-from deep_past.kaggle.export import parse_system
-from deep_past.kaggle.notebook import module_file, notebook_modules
+from deep_past.kaggle.notebook import (
+    export_tables,
+    module_file,
+    notebook_features,
+    notebook_modules,
+)
 
 KAGGLE = config["kaggle"]
 EXPORT_DIR = f"results/export/{KAGGLE['export']['name']}"
 
 
 def kaggle_system():
-    """The submission's system and its parts (None for an ensemble or the memory)."""
+    """The submission's system id. Called from input/params functions only, so an unknown
+    submission fails the Kaggle jobs, not the workflow."""
     system = KAGGLE["system"] or submission_system()
     if system == "best":
         raise WorkflowError(
             "submission: best is chosen after scoring, but the notebook's system must be known "
             "before: set kaggle.system to it (results/ablation/scores.tsv marks it 'best')"
         )
-    return system, parse_system(system)
+    try:
+        sid = SystemId.parse(system)
+    except ValueError:
+        sid = None
+    if sid is None or (sid.kind == "mbr" and sid.ensemble not in config["mbr"]):
+        raise WorkflowError(
+            f"the Kaggle notebook runs a grid run, zeroshot/PROMPT, memory or mbr/NAME of "
+            f"config mbr; got submission {system!r}"
+        )
+    return sid
 
 
 def kaggle_members():
     """What the notebook runs, in the order the pipeline feeds them to MBR: one entry per
-    candidate file (a grid run, zeroshot/PROMPT, the memory, a grid run's samples). Called from
-    input/params functions only, so an unknown submission fails the Kaggle jobs, not the workflow.
-    """
-    system, parts = kaggle_system()
-    if parts is not None or system == "memory":
-        systems, spec = [system], None
-    elif system.startswith("mbr/") and system[4:] in config["mbr"]:
-        spec = config["mbr"][system[4:]]
-        systems = mbr_members(system[4:])
-        if spec["memory_nbest"] > 0:
-            raise WorkflowError(
-                f"the Kaggle notebook does not run the memory's n-best yet: ensemble "
-                f"{system[4:]!r} has memory_nbest {spec['memory_nbest']}; use memory_nbest: 0"
-            )
-    else:
+    candidate file (a grid run, zeroshot/PROMPT, the memory, a grid run's samples)."""
+    sid = kaggle_system()
+    spec = config["mbr"][sid.ensemble] if sid.kind == "mbr" else None
+    systems = mbr_members(sid.ensemble) if spec is not None else [str(sid)]
+    if spec is not None and spec["memory_nbest"] > 0:
         raise WorkflowError(
-            f"the Kaggle notebook runs a grid run, zeroshot/PROMPT, memory or mbr/NAME of "
-            f"config mbr; got submission {system!r}"
+            f"the Kaggle notebook does not run the memory's n-best yet: ensemble "
+            f"{sid.ensemble!r} has memory_nbest {spec['memory_nbest']}; use memory_nbest: 0"
         )
     members = [_kaggle_member(s) for s in systems]
     if spec is not None and spec["samples"] > 0:
@@ -50,17 +54,21 @@ def kaggle_members():
 
 
 def _kaggle_member(system, sampling=None):
-    if system == "memory":
+    sid = SystemId.parse(system)
+    if sid.kind == "memory":
         return {"name": "memory", "system": system, "kind": "memory"}
-    parts = parse_system(system)
     if sampling is None:
         raw = f"results/predictions/{system}/test.raw.csv"
-        step = "predict" if "checkpoint" in parts else "predict_zeroshot"
-        bench = system if "checkpoint" in parts else parts["prompt"]
-        benchmark = f"results/benchmarks/{step}/{bench}/test.tsv"
+        # As the benchmark paths of the predict and predict_zeroshot rules.
+        bench = (
+            f"predict/{system}"
+            if sid.kind == "run"
+            else f"predict_zeroshot/{sid.prompt}"
+        )
+        benchmark = f"results/benchmarks/{bench}/test.tsv"
         generation, name = dict(config["generation"]), system
     else:
-        leaf = f"{system}/k{sampling['samples']}_t{sampling['temperature']}"
+        leaf = f"{system}/{samples_leaf(sampling)}"
         raw = f"results/samples/{leaf}/test.raw.csv"
         benchmark = f"results/benchmarks/predict_samples/{leaf}/test.tsv"
         generation = sampling_settings(
@@ -71,12 +79,8 @@ def _kaggle_member(system, sampling=None):
         "name": name,
         "system": system,
         "kind": "model",
-        "prompt": parts["prompt"],
-        "run": (
-            f"results/runs/{run_path(parts['prompt'], parts['hparams'], parts['rank'], parts['seed'])}/train"
-            if "checkpoint" in parts
-            else None
-        ),
+        "prompt": sid.prompt,
+        "run": f"results/runs/{sid.run_dir}/train" if sid.kind == "run" else None,
         "generation": generation,
         "raw": raw,
         "benchmark": benchmark,
@@ -89,18 +93,11 @@ def kaggle_model_members():
 
 def kaggle_single():
     """True when the submission is one model (the export may merge its adapter)."""
-    return kaggle_system()[1] is not None
+    return kaggle_system().is_model
 
 
 def kaggle_features():
-    """Prompt features of every model member, plus "names" when names are corrected."""
-    members = kaggle_model_members()
-    features = {f for m in members for f in PROMPTS[m["prompt"]].features}
-    if kaggle_postprocess()["correct_names"] and members:
-        features.add("names")  # correct_names lives in deep_past.lexicon
-    if any(m["kind"] == "memory" for m in kaggle_members()):
-        features.add("memory")  # deep_past.pipeline.ensembles.memory_file
-    return features
+    return notebook_features(kaggle_members(), kaggle_postprocess()["correct_names"])
 
 
 def kaggle_export_inputs(wildcards):
@@ -112,14 +109,7 @@ def kaggle_export_inputs(wildcards):
     runs = list(dict.fromkeys(m["run"] for m in models if m["run"]))
     if runs:
         inputs["runs"] = runs
-    for prompt in dict.fromkeys(m["prompt"] for m in models):
-        inputs.update(get_hint_inputs(SimpleNamespace(prompt=prompt)))
-    if any(m["kind"] == "memory" for m in members):
-        inputs["memory"] = "results/data/pairs.csv"
-        inputs["lexicon"] = "results/data/lexicon.csv"  # name slots of the memory
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
-    if kaggle_postprocess()["correct_names"] and models:
-        inputs["proper_nouns"] = "results/data/proper_nouns.csv"
+    inputs.update(hint_inputs(export_tables(kaggle_features())))
     probe = kaggle_probe()
     if probe:
         inputs["probe_prompts"] = sorted(
@@ -187,7 +177,7 @@ def kaggle_raw(wildcards):
 
 def kaggle_notebook_sources(wildcards):
     """The package files the notebook inlines: a code change re-renders it."""
-    ensemble = kaggle_system()[0].startswith("mbr/")
+    ensemble = kaggle_system().kind == "mbr"
     modules = notebook_modules(kaggle_features(), ensemble=ensemble)
     return [str(module_file(m)) for m in modules]
 
@@ -198,14 +188,14 @@ def kaggle_model_dir():
 
 def kaggle_settings(wildcards):
     nb = KAGGLE["notebook"]
-    system = kaggle_system()[0]
+    sid = kaggle_system()
     mbr = None
-    if system.startswith("mbr/"):
-        spec = config["mbr"][system[4:]]
+    if sid.kind == "mbr":
+        spec = config["mbr"][sid.ensemble]
         mbr = {"utility": spec["utility"], "weights": dict(spec["weights"])}
     keep = ("name", "system", "kind", "prompt", "generation")
     return {
-        "system": system,
+        "system": str(sid),
         "members": [{k: m[k] for k in keep if k in m} for m in kaggle_members()],
         "mbr": mbr,
         "input_root": nb["input_root"],
@@ -242,12 +232,28 @@ def kaggle_budget_settings(wildcards):
     }
 
 
+def kaggle_export_provenance():
+    """The settings the exported members were made with, for the export's manifest: only
+    these, so that editing another part of the config does not rerun the export."""
+    members = kaggle_members()
+    presets = [SystemId.parse(m["system"]).hparams for m in members if m.get("run")]
+    keys = ("model", "scratch_model", "pretrain", "quantization", "data", "generation")
+    return {
+        **{k: config[k] for k in keys},
+        "hparams": {h: config["hparams"][h] for h in dict.fromkeys(presets)},
+        **(
+            {"memory_options": dict(config["memory_options"])}
+            if any(m["kind"] == "memory" for m in members)
+            else {}
+        ),
+    }
+
+
 def kaggle_export_settings(wildcards):
-    system = kaggle_system()[0]
     settings = {
-        "system": system,
+        "system": str(kaggle_system()),
         **{k: KAGGLE["export"][k] for k in ("dtype", "quantize")},
-        "pipeline_config": config,
+        "pipeline_config": kaggle_export_provenance(),
         "probe": kaggle_probe(),
     }
     if kaggle_single():

@@ -3,15 +3,15 @@
 
 rule predict:
     input:
-        run="results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train",
+        run=f"results/runs/{RUN}/train",
         base=base_model_dir(),
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
-        raw="results/predictions/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.raw.csv",
+        raw=f"results/predictions/{RUN_SYSTEM}/{{split}}.raw.csv",
     log:
-        "results/logs/predict/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.log",
+        f"results/logs/predict/{RUN_SYSTEM}/{{split}}.log",
     benchmark:
-        "results/benchmarks/predict/{prompt}/{hparams}/r{rank}/s{seed}/{ckpt}/{split}.tsv"
+        f"results/benchmarks/predict/{RUN_SYSTEM}/{{split}}.tsv"
     conda:
         "../envs/gpu.yaml"
     threads: 2
@@ -29,7 +29,7 @@ rule predict_zeroshot:
         base=base_model_dir(),
         prompts="results/prompts/{prompt}/{split}.jsonl",
     output:
-        raw="results/predictions/zeroshot/{prompt}/{split}.raw.csv",
+        raw=f"results/predictions/{ZEROSHOT}/{{split}}.raw.csv",
     log:
         "results/logs/predict_zeroshot/{prompt}/{split}.log",
     benchmark:

@@ -26,11 +26,11 @@ rule train:
         val="results/datasets/{prompt}/val.jsonl",
         base=base_model_dir(),
     output:
-        run=directory("results/runs/{prompt}/{hparams}/r{rank}/s{seed}/train"),
+        run=directory(f"results/runs/{RUN}/train"),
     log:
-        "results/logs/train/{prompt}/{hparams}/r{rank}/s{seed}.log",
+        f"results/logs/train/{RUN}.log",
     benchmark:
-        "results/benchmarks/train/{prompt}/{hparams}/r{rank}/s{seed}.tsv"
+        f"results/benchmarks/train/{RUN}.tsv"
     conda:
         "../envs/gpu.yaml"
     threads: 2

@@ -7,29 +7,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.align import (
-    KINDS,
-    align_documents,
-    alignment_stats,
-    boundary_prior,
-    dp_cuts,
-    fit_alignment_model,
-    proportional_cuts,
-    split_sentences,
-    train_model1,
-)
-
-DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
+from deep_past.corpus.align.corpus import KINDS, align_documents, alignment_stats
+from deep_past.corpus.align.cuts import boundary_prior, dp_cuts, proportional_cuts
+from deep_past.corpus.align.model1 import fit_alignment_model, train_model1
+from deep_past.corpus.align.tokens import split_sentences
 
 
 @pytest.fixture(scope="module")
-def train() -> pd.DataFrame:
-    return pd.read_csv(DEMO / "train.csv")
+def train(demo_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(demo_dir / "train.csv")
 
 
 @pytest.fixture(scope="module")
-def pairs(train: pd.DataFrame) -> pd.DataFrame:
-    sentences = pd.read_csv(DEMO / "Sentences_Oare_FirstWord_LinNum.csv")
+def pairs(train: pd.DataFrame, demo_dir: Path) -> pd.DataFrame:
+    sentences = pd.read_csv(demo_dir / "Sentences_Oare_FirstWord_LinNum.csv")
     return align_documents(train, sentences)
 
 
@@ -133,8 +124,52 @@ def test_sentence_file_pairs_match_hand_checked_examples(pairs: pd.DataFrame) ->
     assert seals[1][0].startswith("a-na a-wa-tim a-ni-a-tim kà-ru-um")
 
 
-def test_deterministic(train: pd.DataFrame) -> None:
-    sentences = pd.read_csv(DEMO / "Sentences_Oare_FirstWord_LinNum.csv")
+def test_deterministic(train: pd.DataFrame, demo_dir: Path) -> None:
+    sentences = pd.read_csv(demo_dir / "Sentences_Oare_FirstWord_LinNum.csv")
     first = align_documents(train.head(30), sentences)
     second = align_documents(train.head(30), sentences)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_alignment_options_differ_as_named(demo_dir: Path) -> None:
+    from deep_past.corpus.align.strategy import aligned_pairs
+    from deep_past.io import SENTENCES, TRAIN, read_table
+
+    train = read_table(demo_dir / "train.csv", TRAIN).head(30)
+    sentences = read_table(demo_dir / "Sentences_Oare_FirstWord_LinNum.csv", SENTENCES)
+    kinds = {
+        name: set(aligned_pairs(train, sentences, name)["kind"])
+        for name in ("auto", "sentence_file", "dp", "proportional")
+    }
+    assert "sentence_dp" in kinds["auto"] and "sentence_dp" not in kinds["sentence_file"]
+    assert "sentence_file" not in kinds["dp"] and "sentence_file" not in kinds["proportional"]
+    with pytest.raises(ValueError, match="alignment"):
+        aligned_pairs(train, sentences, "fancy")
+
+
+def test_sentence_rows_read_as_strings_align_like_numbers() -> None:
+    """read_table gives strings: sentence order must still be numeric ("10" after "9")."""
+    from deep_past.corpus.align.sentence_file import sentence_file_units
+
+    tokens = [f"w{i}" for i in range(12)]
+    translation = " ".join(f"Sentence number {i} is here." for i in range(11))
+    rows = pd.DataFrame(
+        {
+            "sentence_obj_in_text": [str(i) for i in range(11)],
+            "translation": [f"Sentence number {i} is here." for i in range(11)],
+            "first_word_number": [str(i + 1) for i in range(11)],
+            "first_word_spelling": [f"w{i}" for i in range(11)],
+        }
+    ).sort_values("sentence_obj_in_text")  # text order: 0, 1, 10, 2, ...
+    result = sentence_file_units(tokens, translation, rows)
+    assert not isinstance(result, str), result
+    units, allowed, _ = result
+    assert units[10] == "Sentence number 10 is here." and allowed[-1] == (10, 10)
+
+
+def test_each_word_table_names_its_own_words() -> None:
+    """Tables built and dropped in turn: a freed table's memory (and ids) may be reused, and
+    each new table must still translate into its own vocabulary."""
+    for i in range(20):
+        table = train_model1([(["x"], [f"word{i}"])])
+        assert table.best_translation("x") == (f"word{i}", 1.0)

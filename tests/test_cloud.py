@@ -1,4 +1,4 @@
-"""deep_past.cloud and deep_past.distributed without a network or a second process (the real
+"""deep_past.cloud and modeling.distributed without a network or a second process (the real
 SSH, SLURM and DDP runs are in tests/cluster, run by `make test-cluster`)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deep_past import cloud
-from deep_past.distributed import launch_command
+from deep_past.modeling.distributed import launch_command
 
 
 def test_host_from_flag_then_env_then_config(tmp_path: Path, monkeypatch) -> None:
@@ -50,4 +50,4 @@ def test_launch_command_runs_worker_on_n_ranks() -> None:
     cmd = launch_command("run.yaml", 2, 29611)
     assert cmd[cmd.index("--num_processes") + 1] == "2"
     assert cmd[cmd.index("--main_process_port") + 1] == "29611"
-    assert cmd[-4:] == ["-m", "deep_past.distributed", "--config", "run.yaml"]
+    assert cmd[-4:] == ["-m", "deep_past.modeling.distributed", "--config", "run.yaml"]

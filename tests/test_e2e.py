@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from deep_past.submission import submission_problems
+from deep_past.evaluation.submission import submission_problems
 from workflow_helpers import snakemake
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def test_scores_cover_every_system_and_split(demo_run):
 
 
 def test_submission_has_no_degenerate_output(demo_run):
-    from deep_past.submission import degenerate_ids
+    from deep_past.evaluation.submission import degenerate_ids
 
     submission = pd.read_csv(demo_run / "results" / "submission.csv", keep_default_na=False)
     assert degenerate_ids(submission) == []

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from test_modeling import tiny_model_path
 
-from deep_past.generate import GenerateConfig, generate, main, render_prompts
-from deep_past.modeling import load_model_and_tokenizer
+from deep_past.modeling.generate import GenerateConfig, generate, main, render_prompts
 
 SOURCES = [
     "a-na a-šur-i-dí qí-bi-ma",
@@ -26,11 +24,6 @@ def conversation(src: str) -> list[dict[str, str]]:
         {"role": "system", "content": "Translate Old Assyrian into English."},
         {"role": "user", "content": src},
     ]
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory):
-    return load_model_and_tokenizer(tiny_model_path(tmp_path_factory), device="cpu")
 
 
 def test_budget_is_clipped_ratio_of_longest_source() -> None:
@@ -92,9 +85,7 @@ def test_sampling_is_reproducible_under_a_seed(tiny) -> None:
     assert generate(model, tok, messages, cfg) == out
 
 
-def test_cli_writes_generations_next_to_input_fields(
-    tiny, tmp_path: Path, tmp_path_factory
-) -> None:
+def test_cli_writes_generations_next_to_input_fields(tmp_path: Path, tiny_dir: Path) -> None:
     src = tmp_path / "prompts.jsonl"
     src.write_text(
         "".join(
@@ -106,7 +97,7 @@ def test_cli_writes_generations_next_to_input_fields(
     main(
         [
             "--model",
-            str(tiny_model_path(tmp_path_factory)),
+            str(tiny_dir),
             "--input",
             str(src),
             "--output",
@@ -141,7 +132,7 @@ def test_a_prompt_over_the_models_context_keeps_its_end_with_a_warning(
 
     hook = model.register_forward_pre_hook(prefill_length, with_kwargs=True)
     try:
-        with caplog.at_level("WARNING", logger="deep_past.generate"):
+        with caplog.at_level("WARNING", logger="deep_past.modeling.generate"):
             out = generate(model, tok, messages, cfg)
     finally:
         hook.remove()
@@ -151,16 +142,16 @@ def test_a_prompt_over_the_models_context_keeps_its_end_with_a_warning(
     assert f"its first {n_long - 88} tokens are dropped" in caplog.text
 
 
-def test_predict_file_keeps_every_sampled_hypothesis(tmp_path: Path, tmp_path_factory) -> None:
+def test_predict_file_keeps_every_sampled_hypothesis(tmp_path: Path, tiny_dir: Path) -> None:
     """MBR's sampled members: k hypotheses per id, one row each, in id order."""
     import pandas as pd
 
-    from deep_past.pipeline.models import MANIFEST, predict_file
+    from deep_past.modeling.base import MANIFEST
+    from deep_past.steps.predict import predict_file
 
     base = tmp_path / "base"
     base.mkdir()
-    path = tiny_model_path(tmp_path_factory)
-    (base / MANIFEST).write_text(json.dumps({"model": "scratch", "path": str(path)}))
+    (base / MANIFEST).write_text(json.dumps({"model": "scratch", "path": str(tiny_dir)}))
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text(
         "".join(

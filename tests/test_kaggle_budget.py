@@ -5,7 +5,6 @@ from dataclasses import asdict
 
 import pytest
 
-from deep_past.generate import GenerateConfig
 from deep_past.kaggle.budget import (
     HARDWARE,
     KNOWN_MODELS,
@@ -19,6 +18,7 @@ from deep_past.kaggle.budget import (
     summary,
     time_budget,
 )
+from deep_past.modeling.generate import GenerateConfig
 
 GEN = {
     "batch_size": 16,

@@ -13,7 +13,6 @@ import pytest
 from deep_past.kaggle import COMPETITION
 from deep_past.kaggle.download import MANIFEST, download_competition, safe_extract
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 CREDENTIAL_VARS = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR")
 
 
@@ -46,7 +45,7 @@ def fake_credentials(tmp_path, monkeypatch):
     monkeypatch.setenv("KAGGLE_KEY", "0123456789abcdef0123456789abcdef")
 
 
-def test_download_unzips_and_records_sha256(tmp_path, monkeypatch, fake_credentials):
+def test_download_unzips_and_records_sha256(tmp_path, monkeypatch, fake_credentials, demo_dir):
     from kaggle.api.kaggle_api_extended import KaggleApi
 
     calls = []
@@ -56,7 +55,7 @@ def test_download_unzips_and_records_sha256(tmp_path, monkeypatch, fake_credenti
         calls.append(competition)
         with zipfile.ZipFile(Path(path) / f"{competition}.zip", "w") as zf:
             for name in ("train.csv", "test.csv", "sample_submission.csv"):
-                zf.write(DEMO / name, name)
+                zf.write(demo_dir / name, name)
 
     monkeypatch.setattr(KaggleApi, "competition_download_files", fake_download)
     data = tmp_path / "data"
@@ -66,8 +65,11 @@ def test_download_unzips_and_records_sha256(tmp_path, monkeypatch, fake_credenti
         ["train.csv", "test.csv", "sample_submission.csv", MANIFEST]
     )
     for name in ("train.csv", "test.csv", "sample_submission.csv"):
-        digest = hashlib.sha256((DEMO / name).read_bytes()).hexdigest()
-        assert manifest["files"][name] == {"sha256": digest, "size": (DEMO / name).stat().st_size}
+        digest = hashlib.sha256((demo_dir / name).read_bytes()).hexdigest()
+        assert manifest["files"][name] == {
+            "sha256": digest,
+            "size": (demo_dir / name).stat().st_size,
+        }
     assert (data / MANIFEST).read_text().count("sha256") == 3
 
 

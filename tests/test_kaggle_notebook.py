@@ -10,21 +10,25 @@ def test_inlined_modules_are_the_ones_the_notebook_runs():
     for needed in (
         "deep_past.text.transliteration",
         "deep_past.text.postprocess",
-        "deep_past.prompts",
-        "deep_past.dataset",
-        "deep_past.generate",
-        "deep_past.long_sources",  # the predict cell joins an over-long source's pieces
-        "deep_past.preprocess",
-        "deep_past.pipeline.datasets",
+        "deep_past.prompting.registry",
+        "deep_past.corpus.segments",
+        "deep_past.modeling.generate",
+        "deep_past.text.long_sources",  # the predict cell joins an over-long source's pieces
+        "deep_past.text.preprocess",
+        "deep_past.steps.dataset",
         "deep_past.text",
-        "deep_past.precision",  # the dtype guard before each model's full run
+        "deep_past.modeling.precision",  # the dtype guard before each model's full run
     ):
         assert needed in modules
     # Training, the memory and the Kaggle client stay out unless a prompt needs them.
-    for absent in ("deep_past.train", "deep_past.memory", "deep_past.kaggle.client"):
+    for absent in (
+        "deep_past.modeling.train",
+        "deep_past.retrieval.memory",
+        "deep_past.kaggle.client",
+    ):
         assert absent not in modules
-    assert "deep_past.memory" in notebook_modules(["shots"])
-    assert "deep_past.mbr" in notebook_modules(ensemble=True)
+    assert "deep_past.retrieval.memory" in notebook_modules(["shots"])
+    assert "deep_past.evaluation.mbr" in notebook_modules(ensemble=True)
 
 
 def test_python_literal_round_trips():

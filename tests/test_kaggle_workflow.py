@@ -49,14 +49,14 @@ SYSTEM = "plain/default/r8/s0/last"
 
 
 @pytest.fixture(scope="session")
-def kaggle_run(tmp_path_factory):
+def kaggle_run(tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp("kaggle")
     wf = workflow_copy(base / "wf")
     overlay = base / "fast.yaml"
     overlay.write_text(yaml.safe_dump(FAST))
     # Laid out like Kaggle: the competition's files and the model dataset under one root.
     inputs = base / "input"
-    shutil.copytree(ROOT / "resources" / "demo", inputs / COMPETITION)
+    shutil.copytree(demo_dir, inputs / COMPETITION)
     working = base / "working"
     working.mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -157,7 +157,7 @@ def test_no_secret_in_outputs(kaggle_run):
 
 def test_export_manifest(kaggle_run):
     from deep_past.kaggle.download import sha256_file
-    from deep_past.preprocess import PREPROCESS_VERSION
+    from deep_past.text.preprocess import PREPROCESS_VERSION
 
     export = kaggle_run["wf"] / "results" / "export" / "model"
     manifest = json.loads((export / "manifest.json").read_text())
@@ -185,9 +185,9 @@ def test_export_manifest(kaggle_run):
 def test_merged_model_greedy_outputs_equal_the_adapter_models(kaggle_run):
     import torch
 
-    from deep_past.generate import GenerateConfig, generate, render_prompts
-    from deep_past.modeling import load_model_and_tokenizer
-    from deep_past.pipeline.datasets import read_jsonl
+    from deep_past.io import read_jsonl
+    from deep_past.modeling.base import load_model_and_tokenizer
+    from deep_past.modeling.generate import GenerateConfig, generate, render_prompts
 
     torch.set_num_threads(2)
     wf = kaggle_run["wf"]
@@ -229,7 +229,7 @@ def test_time_budget_measured_and_estimated(kaggle_run):
 
 def test_separate_adapter_export(kaggle_run, tmp_path):
     from deep_past.kaggle.export import export_system
-    from deep_past.modeling import load_model_and_tokenizer
+    from deep_past.modeling.base import load_model_and_tokenizer
 
     wf = kaggle_run["wf"]
     out = tmp_path / "sep"
@@ -280,11 +280,16 @@ PAIR = {"members": ["*/last", "memory"], "samples": 0, "temperature": 0.7, "util
 SUBMISSIONS = {
     "mbr": {"mbr": {"pair": {**PAIR, "weights": {"memory": 0.5}}}, "submission": "mbr/pair"},
     "memory": {"submission": "memory"},
+    # The run's sampled candidates as a third member (k rows per id).
+    "mbr_samples": {
+        "mbr": {"pair": {**PAIR, "samples": 2, "weights": {"memory": 0.5}}},
+        "submission": "mbr/pair",
+    },
 }
 
 
 @pytest.fixture(scope="session", params=sorted(SUBMISSIONS))
-def kaggle_variant(request, kaggle_run, tmp_path_factory):
+def kaggle_variant(request, kaggle_run, tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp(f"kaggle_{request.param}")
     wf = base / "wf"
     shutil.copytree(kaggle_run["wf"], wf, symlinks=True)
@@ -303,7 +308,7 @@ def kaggle_variant(request, kaggle_run, tmp_path_factory):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     inputs, working = base / "input", base / "working"
-    shutil.copytree(ROOT / "resources" / "demo", inputs / COMPETITION)
+    shutil.copytree(demo_dir, inputs / COMPETITION)
     shutil.copytree(wf / "results" / "kaggle" / "dataset", inputs / "deep-past-model")
     working.mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -321,6 +326,13 @@ def test_notebook_reproduces_an_ensemble_or_memory_submission(kaggle_variant):
     manifest = json.loads((wf / "results/export/model/manifest.json").read_text())
     members = [m["system"] for m in manifest["members"]]
     budget = json.loads((wf / "results/kaggle/time_budget.json").read_text())
+    if kaggle_variant["name"] == "mbr_samples":
+        # The notebook's sampled member writes every hypothesis (2 rows per id), byte for byte
+        # as predict_samples does (it used to keep the first only).
+        samples = wf / f"results/samples/{SYSTEM}/k2_t0.7/test.raw.csv"
+        members = kaggle_variant["working"].glob("deep_past_work/members/*/test.raw.csv")
+        assert any(path.read_bytes() == samples.read_bytes() for path in members)
+        return
     if kaggle_variant["name"] == "memory":
         assert members == ["memory"] and "model.safetensors" not in manifest["files"]
         # The memory's name slots need both name tables in the dataset.

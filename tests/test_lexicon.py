@@ -7,25 +7,23 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past import lexicon as lx
+from deep_past.corpus import lexicon as lx
 from deep_past.io import DICTIONARY, LEXICON, TRAIN, read_table
 
-DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
+
+@pytest.fixture(scope="module")
+def lexicon_df(demo_dir: Path) -> pd.DataFrame:
+    return read_table(demo_dir / "OA_Lexicon_eBL.csv", LEXICON)
 
 
 @pytest.fixture(scope="module")
-def lexicon_df() -> pd.DataFrame:
-    return read_table(DEMO / "OA_Lexicon_eBL.csv", LEXICON)
+def train_df(demo_dir: Path) -> pd.DataFrame:
+    return read_table(demo_dir / "train.csv", TRAIN)
 
 
 @pytest.fixture(scope="module")
-def train_df() -> pd.DataFrame:
-    return read_table(DEMO / "train.csv", TRAIN)
-
-
-@pytest.fixture(scope="module")
-def table(lexicon_df: pd.DataFrame) -> pd.DataFrame:
-    return lx.build_lexicon(lexicon_df, read_table(DEMO / "eBL_Dictionary.csv", DICTIONARY))
+def table(lexicon_df: pd.DataFrame, demo_dir: Path) -> pd.DataFrame:
+    return lx.build_lexicon(lexicon_df, read_table(demo_dir / "eBL_Dictionary.csv", DICTIONARY))
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +57,11 @@ def test_lexicon_forms_are_unique_and_normalised(table: pd.DataFrame) -> None:
     assert _row(table, "a-na")[["norm", "type"]].tolist() == ["ana", "word"]
 
 
-def test_lexicon_is_deterministic(lexicon_df: pd.DataFrame, table: pd.DataFrame) -> None:
+def test_lexicon_is_deterministic(
+    lexicon_df: pd.DataFrame, table: pd.DataFrame, demo_dir: Path
+) -> None:
     again = lx.build_lexicon(
-        lexicon_df.iloc[::-1].iloc[::-1], read_table(DEMO / "eBL_Dictionary.csv", DICTIONARY)
+        lexicon_df.iloc[::-1].iloc[::-1], read_table(demo_dir / "eBL_Dictionary.csv", DICTIONARY)
     )
     pd.testing.assert_frame_equal(table, again)
 

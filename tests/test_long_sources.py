@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deep_past.long_sources import cut_to_fit, join_pieces
+from deep_past.text.long_sources import cut_to_fit, join_pieces
 
 DEMO_WORDS = "a-na a-šur-i-dí qí-bi-ma um-ma en-nam-a-šur-ma 17 GÍN KÙ.BABBAR ší-im <gap>".split()
 

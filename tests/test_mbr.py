@@ -1,4 +1,4 @@
-"""deep_past.mbr: selection equals a naive sacrebleu MBR; merging, weights, CLI."""
+"""deep_past.evaluation.mbr: selection equals a naive sacrebleu MBR; merging, weights, CLI."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from deep_past import mbr
-
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
+from deep_past.evaluation import mbr
 
 
 def variants(words: list[str], rng: np.random.Generator, k: int) -> list[str]:
@@ -32,8 +30,8 @@ def variants(words: list[str], rng: np.random.Generator, k: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def candidates() -> pd.DataFrame:
-    refs = pd.read_csv(DEMO / "references.csv", dtype=str, keep_default_na=False)
+def candidates(demo_dir: Path) -> pd.DataFrame:
+    refs = pd.read_csv(demo_dir / "references.csv", dtype=str, keep_default_na=False)
     rng = np.random.default_rng(0)
     rows = []
     for seg_id, line in zip(refs["id"][:30], refs["translation"][:30], strict=True):
@@ -103,7 +101,7 @@ def test_worker_processes_give_the_serial_result(candidates: pd.DataFrame) -> No
 
 
 def mbr_words(text: str) -> list[str]:
-    from deep_past.metrics import chrf_words
+    from deep_past.evaluation.metrics import chrf_words
 
     return chrf_words(text)
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from deep_past.align import align_documents
-from deep_past.memory import MemoryConfig, TranslationMemory
-
-DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
+from deep_past.corpus.align.corpus import align_documents
+from deep_past.corpus.names import NameSpeller
+from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 
 @pytest.fixture(scope="module")
-def pairs() -> pd.DataFrame:
-    train = pd.read_csv(DEMO / "train.csv")
-    sentences = pd.read_csv(DEMO / "Sentences_Oare_FirstWord_LinNum.csv")
+def pairs(demo_dir: Path) -> pd.DataFrame:
+    train = pd.read_csv(demo_dir / "train.csv")
+    sentences = pd.read_csv(demo_dir / "Sentences_Oare_FirstWord_LinNum.csv")
     return align_documents(train, sentences)
 
 
@@ -25,8 +28,8 @@ def memory(pairs: pd.DataFrame) -> TranslationMemory:
     return TranslationMemory.from_pairs(pairs)
 
 
-def test_every_test_row_gets_a_translation(memory: TranslationMemory) -> None:
-    test = pd.read_csv(DEMO / "test.csv")
+def test_every_test_row_gets_a_translation(memory: TranslationMemory, demo_dir: Path) -> None:
+    test = pd.read_csv(demo_dir / "test.csv")
     out = memory.translate(test)
     assert len(out) == len(test)
     assert all(isinstance(t, str) and t.strip() for t in out)
@@ -77,15 +80,15 @@ def test_repair_swaps_a_number(pairs: pd.DataFrame) -> None:
     )
 
 
-def test_deterministic(pairs: pd.DataFrame) -> None:
-    test = pd.read_csv(DEMO / "test.csv")
+def test_deterministic(pairs: pd.DataFrame, demo_dir: Path) -> None:
+    test = pd.read_csv(demo_dir / "test.csv")
     a = TranslationMemory.from_pairs(pairs).translate(test)
     b = TranslationMemory.from_pairs(pairs).translate(test)
     assert a == b
 
 
 def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
-    from deep_past.pipeline.ensembles import memory_file
+    from deep_past.steps.ensemble import memory_file
 
     pairs = pd.DataFrame(
         {
@@ -103,15 +106,17 @@ def test_memory_file_applies_the_configured_options(tmp_path: Path) -> None:
     outputs = {}
     for name, options in (("default", None), ("raw", {"conventions": False})):
         out = tmp_path / f"{name}.csv"
-        memory_file(tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options)
+        memory_file(
+            tmp_path / "pairs.csv", tmp_path / "segments.csv", out, options=options, split="test"
+        )
         outputs[name] = pd.read_csv(out)["raw"].tolist()
     assert outputs == {"default": ["1 ½ minas of silver."], "raw": ["1.5 minas of silver."]}
 
 
 def test_candidates_rank_answers_and_the_first_is_the_translation(
-    memory: TranslationMemory,
+    memory: TranslationMemory, demo_dir: Path
 ) -> None:
-    test = pd.read_csv(DEMO / "test.csv")
+    test = pd.read_csv(demo_dir / "test.csv")
     for query in test["transliteration"].head(8):
         found = memory.candidates(query, 3)
         assert len(found) == 3 and found[0][1] == memory.translate_one(query)
@@ -127,10 +132,12 @@ def test_candidates_never_come_from_the_excluded_document(memory: TranslationMem
     assert found and not {source for source, _, _ in found} & own
 
 
-def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(memory: TranslationMemory) -> None:
+def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(
+    memory: TranslationMemory, demo_dir: Path
+) -> None:
     """A 100 KB query (every demo document, then again): the answer covers the row piece by
     piece, in order, instead of one stored sentence (the workflow test bounds its memory)."""
-    train = pd.read_csv(DEMO / "train.csv")
+    train = pd.read_csv(demo_dir / "train.csv")
     text = ""
     while len(text.encode()) < 100_000:
         text += " " + " ".join(train["transliteration"])
@@ -139,3 +146,37 @@ def test_a_whole_tablet_in_one_row_is_answered_piece_by_piece(memory: Translatio
     first_piece = " ".join(text.split()[:most_words])
     assert answer.startswith(memory.translate_one(first_piece))
     assert len(answer.split()) > 20 * max(len(t.split()) for t in memory.pairs["target"])
+
+
+def test_shots_are_the_memory_search_from_the_index_alone(
+    pairs: pd.DataFrame, tmp_path: Path, lexicon_tables: Path
+) -> None:
+    """Few-shot examples are the memory's search results (own document left out), found by
+    the index alone: building them trains no word table and imports neither the memory nor
+    the aligner."""
+    table = tmp_path / "pairs.csv"
+    pairs.assign(split="train").to_csv(table, index=False)
+    lexicon, proper_nouns = lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv"
+    names = NameSpeller.from_files(proper_nouns, lexicon)
+    memory = TranslationMemory.from_pairs(pairs, MemoryConfig(repair=False), names=names)
+    rows = [tuple(r) for r in memory.pairs[["oare_id", "source"]].head(5).values]
+    tables = f"memory={str(table)!r}, lexicon={str(lexicon)!r}, proper_nouns={str(proper_nouns)!r}"
+    probe = f"""
+import sys
+from deep_past.prompting.hints import HintTables, hint_functions
+from deep_past.prompting.registry import PROMPTS
+shots = hint_functions(PROMPTS["fewshot_k4"], HintTables({tables}))["shots"]
+for doc, source in {rows!r}:
+    print(repr(shots(source, doc + ":1")))
+print(sorted(m for m in sys.modules if m.startswith("deep_past.")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ
+    )
+    *lines, modules = done.stdout.splitlines()
+    for line, (doc, source) in zip(lines, rows, strict=True):
+        found = memory.search(source, k=4, exclude_doc=doc)
+        assert ast.literal_eval(line) == list(zip(found["source"], found["target"], strict=True))
+    loaded = ast.literal_eval(modules)
+    assert "deep_past.retrieval.index" in loaded
+    assert "deep_past.retrieval.memory" not in loaded and "deep_past.corpus.align" not in loaded

@@ -1,4 +1,4 @@
-"""deep_past.metrics against sacrebleu on real lines of the demo data."""
+"""deep_past.evaluation.metrics against sacrebleu on real lines of the demo data."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from deep_past import metrics
-
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
+from deep_past.evaluation import metrics
 
 # Edge cases: empty, whitespace-only, punctuation-only, one character, Akkadian diacritics,
 # fractions, gap markers, HTML entities (13a), digits with dots/dashes, repeated words.
@@ -37,16 +35,12 @@ ODD = [
 ]
 
 
-def demo_lines() -> list[str]:
-    refs = pd.read_csv(DEMO / "references.csv", dtype=str, keep_default_na=False)
-    train = pd.read_csv(DEMO / "train.csv", dtype=str, keep_default_na=False)
+@pytest.fixture(scope="module")
+def lines(demo_dir: Path) -> list[str]:
+    refs = pd.read_csv(demo_dir / "references.csv", dtype=str, keep_default_na=False)
+    train = pd.read_csv(demo_dir / "train.csv", dtype=str, keep_default_na=False)
     lines = refs["translation"].tolist() + train["translation"].tolist()[:15]
     return [line for line in lines if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def lines() -> list[str]:
-    return demo_lines()
 
 
 def sample_pairs(texts: list[str], count: int, seed: int = 0) -> list[tuple[int, int]]:

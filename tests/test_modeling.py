@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from deep_past.modeling import (
+from deep_past.modeling.base import (
     EMPTY_THINK,
     build_scratch_model,
     choose_device,
@@ -17,35 +17,7 @@ from deep_past.modeling import (
     quantization_config,
 )
 
-# One thread: the model is tiny, and on a shared 2-core machine two OpenMP threads contending
-# with other processes made training steps ~10x slower.
-torch.set_num_threads(1)
-
-DEMO_TRAIN = Path(__file__).parents[1] / "resources/demo/train.csv"
-_BUILT: dict[str, Path] = {}
-
-
-def demo_texts(rows: int = 40) -> list[str]:
-    """Transliterations and translations of the first demo documents."""
-    df = pd.read_csv(DEMO_TRAIN).head(rows).fillna("")
-    return [t for t in [*df["transliteration"], *df["translation"]] if t]
-
-
-def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the tiny model once per test session (shared by the test modules)."""
-    if "dir" not in _BUILT:
-        _BUILT["dir"] = build_scratch_model(demo_texts(), tmp_path_factory.mktemp("tiny"))
-    return _BUILT["dir"]
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_model_path(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def tiny(tiny_dir: Path):
-    return load_model_and_tokenizer(tiny_dir, device="cpu")
+# The tiny model (tiny_dir) and its loaded copy (tiny) are fixtures of conftest.py.
 
 
 def test_saved_like_a_hub_model(tiny_dir: Path) -> None:
@@ -135,8 +107,8 @@ def test_save_load_round_trip_gives_same_logits(tiny, tmp_path: Path) -> None:
     assert tok2.chat_template == tok.chat_template
 
 
-def test_build_is_deterministic(tiny_dir: Path, tmp_path: Path) -> None:
-    other = build_scratch_model(demo_texts(), tmp_path / "again")
+def test_build_is_deterministic(tiny_dir: Path, demo_texts: list[str], tmp_path: Path) -> None:
+    other = build_scratch_model(demo_texts, tmp_path / "again")
     assert (other / "tokenizer.json").read_text() == (tiny_dir / "tokenizer.json").read_text()
     a, _ = load_model_and_tokenizer(tiny_dir, device="cpu")
     b, _ = load_model_and_tokenizer(other, device="cpu")
@@ -187,10 +159,12 @@ def test_nf4_loads_on_cpu(tiny_dir: Path) -> None:
     assert torch.isfinite(logits).all()
 
 
-def test_compact_template_drops_the_system_turn_and_think_block(tmp_path: Path) -> None:
+def test_compact_template_drops_the_system_turn_and_think_block(
+    demo_texts: list[str], tmp_path: Path
+) -> None:
     """The from-scratch preset: prompts hold only the user turn, and training text still
     extends the generation prompt token for token."""
-    out = build_scratch_model(demo_texts(), tmp_path / "compact", chat_template="compact")
+    out = build_scratch_model(demo_texts, tmp_path / "compact", chat_template="compact")
     _, tok = load_model_and_tokenizer(out, device="cpu")
     prompt = tok.apply_chat_template(
         MESSAGES, tokenize=False, add_generation_prompt=True, enable_thinking=False
@@ -200,16 +174,15 @@ def test_compact_template_drops_the_system_turn_and_think_block(tmp_path: Path) 
     full = tok.apply_chat_template([*MESSAGES, answer], enable_thinking=False, tokenize=False)
     assert full == prompt + "Say to Aššur-idī:<|im_end|>\n"
     with pytest.raises(ValueError, match="chat_template"):
-        build_scratch_model(demo_texts(), tmp_path / "bad", chat_template="llama")
+        build_scratch_model(demo_texts, tmp_path / "bad", chat_template="llama")
 
 
-def test_scratch_tokenizer_round_trips_every_character_of_the_data(tiny) -> None:
+def test_scratch_tokenizer_round_trips_every_character_of_the_data(tiny, demo_dir: Path) -> None:
     """Byte-level BPE: every character of the demo data (diacritics, fractions, determinative
     braces, subscripts, quotes) comes back from encode + decode."""
     _, tok = tiny
-    demo = DEMO_TRAIN.parent
     text = "".join(
-        pd.read_csv(demo / name, dtype=str, keep_default_na=False).to_csv(index=False)
+        pd.read_csv(demo_dir / name, dtype=str, keep_default_na=False).to_csv(index=False)
         for name in ("train.csv", "test.csv", "references.csv")
     )
     chars = sorted(set(text) - {"\r"})
@@ -221,21 +194,21 @@ def test_scratch_tokenizer_round_trips_every_character_of_the_data(tiny) -> None
     assert tok.decode(tok(line, add_special_tokens=False)["input_ids"]) == line
 
 
-def test_sizes_of_a_scratch_model(tmp_path: Path) -> None:
+def test_sizes_of_a_scratch_model(demo_texts: list[str], tmp_path: Path) -> None:
     out = build_scratch_model(
-        demo_texts(), tmp_path / "sized", hidden_size=32, intermediate_size=48, num_layers=3
+        demo_texts, tmp_path / "sized", hidden_size=32, intermediate_size=48, num_layers=3
     )
     model, _ = load_model_and_tokenizer(out, device="cpu")
     cfg = model.config
     assert (cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers) == (32, 48, 3)
-    assert build_scratch_model(demo_texts(), tmp_path / "default") and (
+    assert build_scratch_model(demo_texts, tmp_path / "default") and (
         load_model_and_tokenizer(tmp_path / "default", device="cpu")[0].config.intermediate_size
         == 128
     )
 
 
 def test_a_checkpoint_is_an_adapter_or_a_whole_model(tiny_dir: Path, tmp_path: Path) -> None:
-    from deep_past.modeling import is_full_checkpoint
+    from deep_past.modeling.base import is_full_checkpoint
 
     assert is_full_checkpoint(tiny_dir)
     (tmp_path / "adapter").mkdir()
@@ -243,3 +216,9 @@ def test_a_checkpoint_is_an_adapter_or_a_whole_model(tiny_dir: Path, tmp_path: P
     assert not is_full_checkpoint(tmp_path / "adapter")
     with pytest.raises(FileNotFoundError, match="neither"):
         is_full_checkpoint(tmp_path)
+
+
+def test_quantization_mode_is_the_one_spelling_of_off():
+    from deep_past.modeling.base import quantization_mode
+
+    assert [quantization_mode(v) for v in ("none", "", None, "nf4")] == [None, None, None, "nf4"]

@@ -14,7 +14,6 @@ from deep_past.text.postprocess import (
     postprocess,
 )
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 REF = "Itūr-ilī has received one textile of ordinary quality."  # train.csv
 
 
@@ -94,8 +93,8 @@ def test_normalised_and_never_empty(raw: str, expected: str) -> None:
     assert postprocess(raw) == expected
 
 
-def test_idempotent_and_non_empty_on_demo_references() -> None:
-    with open(DEMO / "references.csv", encoding="utf-8", newline="") as fh:
+def test_idempotent_and_non_empty_on_demo_references(demo_dir: Path) -> None:
+    with open(demo_dir / "references.csv", encoding="utf-8", newline="") as fh:
         refs = [r["translation"] for r in csv.DictReader(fh)]
     assert refs
     for ref in refs:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
-from test_modeling import DEMO_TRAIN, tiny_model_path
 
-from deep_past.modeling import load_model_and_tokenizer
-from deep_past.precision import (
+from deep_past.modeling.base import load_model_and_tokenizer
+from deep_past.modeling.precision import (
     check,
     describe,
     greedy_settings,
@@ -17,7 +16,7 @@ from deep_past.precision import (
     logit_health,
     record_probe,
 )
-from deep_past.prompts import PromptInput, build_messages
+from deep_past.prompting.registry import PromptInput, build_messages
 
 GENERATION = {
     "batch_size": 2,
@@ -32,29 +31,24 @@ GENERATION = {
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return tiny_model_path(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def prompts():
-    sources = pd.read_csv(DEMO_TRAIN)["transliteration"].head(4)
+def prompts(demo_dir):
+    sources = pd.read_csv(demo_dir / "train.csv")["transliteration"].head(4)
     return [build_messages("plain", PromptInput(" ".join(s.split()[:8]))) for s in sources]
 
 
 @pytest.fixture(scope="module")
-def probe(model_dir, prompts):
-    model, tokenizer = load_model_and_tokenizer(model_dir, device="cpu", dtype="float32")
+def probe(tiny_dir, prompts):
+    model, tokenizer = load_model_and_tokenizer(tiny_dir, device="cpu", dtype="float32")
     return {**record_probe(model, tokenizer, prompts, GENERATION), "min_identical": 1.0}
 
 
-def loader(model_dir, poison: bool = False):
+def loader(tiny_dir, poison: bool = False):
     """load(dtype) as the notebook builds it; ``poison`` puts an inf into every dtype but fp32
     (what an fp16 overflow looks like to the guard)."""
     loaded = []
 
     def load(dtype):
-        model, tokenizer = load_model_and_tokenizer(model_dir, device="cpu", dtype=dtype)
+        model, tokenizer = load_model_and_tokenizer(tiny_dir, device="cpu", dtype=dtype)
         if poison and dtype != "float32":
             with torch.no_grad():
                 model.model.norm.weight[0] = float("inf")
@@ -71,9 +65,9 @@ def test_probe_is_greedy_and_keeps_the_budget():
     assert settings["max_new_tokens"] == 12 and settings["batch_size"] == 2
 
 
-def test_recorded_probe_passes_in_its_own_dtype(model_dir, probe):
+def test_recorded_probe_passes_in_its_own_dtype(tiny_dir, probe):
     assert probe["reference_dtype"] == "float32" and len(probe["outputs"]) == 4
-    load, loaded = loader(model_dir)
+    load, loaded = loader(tiny_dir)
     model, _, report = guarded_load(load, "float32", probe)
     assert report["fallback"] is False and report["check"]["ok"]
     assert report["check"]["identical"] == 4 and report["check"]["nonfinite_logits"] == 0
@@ -81,9 +75,9 @@ def test_recorded_probe_passes_in_its_own_dtype(model_dir, probe):
     assert describe(report).startswith("precision guard: float32 kept: 4/4 greedy outputs")
 
 
-def test_an_output_that_differs_falls_back_to_fp32(model_dir, probe):
+def test_an_output_that_differs_falls_back_to_fp32(tiny_dir, probe):
     tampered = {**probe, "outputs": ["!!!!", *probe["outputs"][1:]]}
-    load, loaded = loader(model_dir)
+    load, loaded = loader(tiny_dir)
     model, _, report = guarded_load(load, "bfloat16", tampered)
     assert report["check"]["dtype"] == "bfloat16" and not report["check"]["ok"]
     assert 0 in report["check"]["differing"]
@@ -94,30 +88,30 @@ def test_an_output_that_differs_falls_back_to_fp32(model_dir, probe):
     assert "bfloat16 REJECTED" in line and "falling back to float32" in line
 
 
-def test_non_finite_logits_fall_back_to_fp32(model_dir, probe):
-    load, _ = loader(model_dir, poison=True)
+def test_non_finite_logits_fall_back_to_fp32(tiny_dir, probe):
+    load, _ = loader(tiny_dir, poison=True)
     model, _, report = guarded_load(load, "float16", probe)
     assert report["check"]["nonfinite_logits"] > 0 and not report["check"]["ok"]
     assert report["fallback"] and model.dtype == torch.float32
     assert report["after"]["nonfinite_logits"] == 0 and report["after"]["ok"]
 
 
-def test_min_identical_tolerates_some_differences(model_dir, probe):
-    model, tokenizer = load_model_and_tokenizer(model_dir, device="cpu", dtype="float32")
+def test_min_identical_tolerates_some_differences(tiny_dir, probe):
+    model, tokenizer = load_model_and_tokenizer(tiny_dir, device="cpu", dtype="float32")
     one_off = {**probe, "outputs": ["!!!!", *probe["outputs"][1:]]}
     assert not check(model, tokenizer, one_off)["ok"]
     assert check(model, tokenizer, {**one_off, "min_identical": 0.75})["ok"]
 
 
-def test_without_a_probe_nothing_is_checked(model_dir):
-    load, loaded = loader(model_dir)
+def test_without_a_probe_nothing_is_checked(tiny_dir):
+    load, loaded = loader(tiny_dir)
     _, _, report = guarded_load(load, "float16", None)
     assert report == {"requested": "float16", "checked": False} and len(loaded) == 1
     assert "no probe" in describe(report)
 
 
-def test_logit_health_counts_real_positions_only(model_dir):
-    model, tokenizer = load_model_and_tokenizer(model_dir, device="cpu", dtype="float32")
+def test_logit_health_counts_real_positions_only(tiny_dir):
+    model, tokenizer = load_model_and_tokenizer(tiny_dir, device="cpu", dtype="float32")
     health = logit_health(model, [[5, 6, 7, 8, 9], [5, 6]], tokenizer.pad_token_id)
     assert health["positions"] == 7 and health["nonfinite_logits"] == 0
     assert 0 < health["max_abs_hidden"] < 65504

@@ -8,19 +8,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deep_past.preprocess import PREPROCESS_VERSION, preprocess_test, preprocess_train
+from deep_past.text.preprocess import PREPROCESS_VERSION, preprocess_test, preprocess_train
 from deep_past.text.translation import normalize_translation
 from deep_past.text.transliteration import normalize_transliteration
-
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 
 
 def test_version_is_a_non_empty_string() -> None:
     assert isinstance(PREPROCESS_VERSION, str) and PREPROCESS_VERSION
 
 
-def test_train_normalises_both_sides_and_keeps_columns() -> None:
-    raw = pd.read_csv(DEMO / "train.csv")
+def test_train_normalises_both_sides_and_keeps_columns(demo_dir: Path) -> None:
+    raw = pd.read_csv(demo_dir / "train.csv")
     out = preprocess_train(raw)
     assert list(out.columns) == list(raw.columns)
     assert len(out) == len(raw)
@@ -42,7 +40,7 @@ def test_train_drops_rows_that_become_empty(caplog: pytest.LogCaptureFixture) ->
             "translation": ["Itūr-ilī has received one textile.", "x", None, "  "],
         }
     )
-    with caplog.at_level(logging.INFO, logger="deep_past.preprocess"):
+    with caplog.at_level(logging.INFO, logger="deep_past.text.preprocess"):
         out = preprocess_train(df)
     assert out["oare_id"].tolist() == ["a"]
     assert out.index.tolist() == [0]
@@ -54,8 +52,8 @@ def test_train_requires_columns() -> None:
         preprocess_train(pd.DataFrame({"transliteration": ["a-na"]}))
 
 
-def test_test_normalises_transliteration_only() -> None:
-    raw = pd.read_csv(DEMO / "test.csv")
+def test_test_normalises_transliteration_only(demo_dir: Path) -> None:
+    raw = pd.read_csv(demo_dir / "test.csv")
     out = preprocess_test(raw)
     assert len(out) == len(raw)
     assert list(out.columns) == list(raw.columns)
@@ -66,12 +64,12 @@ def test_test_normalises_transliteration_only() -> None:
     ]
 
 
-def test_nfd_and_nfc_input_give_the_same_preprocessing() -> None:
+def test_nfd_and_nfc_input_give_the_same_preprocessing(demo_dir: Path) -> None:
     """Accents typed or exported decomposed (NFD: s + combining caron) are the same text."""
     import unicodedata
 
     for name, run in (("train.csv", preprocess_train), ("test.csv", preprocess_test)):
-        nfc = pd.read_csv(DEMO / name, dtype=str, keep_default_na=False)
+        nfc = pd.read_csv(demo_dir / name, dtype=str, keep_default_na=False)
         nfd = nfc.map(lambda v: unicodedata.normalize("NFD", v))
         assert not nfd.equals(nfc)  # the demo has accents, so the input really differs
         pd.testing.assert_frame_equal(run(nfd)[["transliteration"]], run(nfc)[["transliteration"]])
@@ -79,11 +77,13 @@ def test_nfd_and_nfc_input_give_the_same_preprocessing() -> None:
             assert run(nfd)["translation"].tolist() == run(nfc)["translation"].tolist()
 
 
-def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(tmp_path: Path) -> None:
+def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(
+    tmp_path: Path, demo_dir: Path
+) -> None:
     from deep_past.io import DataError
-    from deep_past.pipeline.data import preprocess_train_file
+    from deep_past.steps.preprocess import preprocess_train_file
 
-    train = pd.read_csv(DEMO / "train.csv", dtype=str, keep_default_na=False)
+    train = pd.read_csv(demo_dir / "train.csv", dtype=str, keep_default_na=False)
     train["translation"] = ""
     train.loc[3, "translation"] = "(fem.)"  # a mark the normalisation removes
     path = tmp_path / "train.csv"
@@ -99,10 +99,10 @@ def test_a_train_csv_left_with_no_rows_fails_naming_it_and_why(tmp_path: Path) -
     assert not out.parent.exists() or not list(out.parent.iterdir())
 
 
-def test_documents_of_an_exclusion_file_are_left_out(tmp_path):
-    from deep_past.pipeline.data import preprocess_train_file
+def test_documents_of_an_exclusion_file_are_left_out(tmp_path, demo_dir):
+    from deep_past.steps.preprocess import preprocess_train_file
 
-    demo = Path(__file__).parents[1] / "resources" / "demo" / "train.csv"
+    demo = demo_dir / "train.csv"
     excluded = tmp_path / "exclude.csv"
     pd.read_csv(demo).head(30).to_csv(excluded, index=False)
     preprocess_train_file(demo, tmp_path / "all.csv")

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from deep_past.submission import build_submission, submission_problems
-from deep_past.validate import main
+from deep_past.evaluation.submission import build_submission, submission_problems
+from deep_past.evaluation.validate import main
 
 
 @pytest.fixture
@@ -60,6 +60,6 @@ def test_duplicates_and_bad_encoding(tmp_path, sample):
     ],
 )
 def test_degenerate_translations_are_recognised(text, degenerate):
-    from deep_past.submission import is_degenerate
+    from deep_past.evaluation.submission import is_degenerate
 
     assert is_degenerate(text) is degenerate

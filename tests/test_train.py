@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 import torch
 from safetensors.torch import load_file
-from test_modeling import DEMO_TRAIN, tiny_model_path
 from transformers import TrainerCallback
 
-from deep_past.train import (
+from deep_past.modeling.train import (
     TrainConfig,
     build_trainer,
     config_from_args,
@@ -24,9 +23,9 @@ from deep_past.train import (
 SYSTEM = "Translate Old Assyrian into English."
 
 
-def write_records(path: Path, rows: int, words: int = 6, skip: int = 0) -> Path:
+def write_records(demo_dir: Path, path: Path, rows: int, words: int = 6, skip: int = 0) -> Path:
     """SFT records as the dataset module writes them, from short cuts of demo documents."""
-    df = pd.read_csv(DEMO_TRAIN).dropna().iloc[skip : skip + rows]
+    df = pd.read_csv(demo_dir / "train.csv").dropna().iloc[skip : skip + rows]
     with open(path, "w", encoding="utf-8") as fh:
         for r in df.itertuples():
             src = " ".join(r.transliteration.split()[:words])
@@ -43,12 +42,14 @@ def write_records(path: Path, rows: int, words: int = 6, skip: int = 0) -> Path:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def data(
+    tmp_path_factory: pytest.TempPathFactory, tiny_dir: Path, demo_dir: Path
+) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("data")
     return {
-        "model": tiny_model_path(tmp_path_factory),
-        "train": write_records(d / "train.jsonl", rows=4),
-        "val": write_records(d / "val.jsonl", rows=4, skip=4),
+        "model": tiny_dir,
+        "train": write_records(demo_dir, d / "train.jsonl", rows=4),
+        "val": write_records(demo_dir, d / "val.jsonl", rows=4, skip=4),
     }
 
 
@@ -170,7 +171,7 @@ def test_qlora_nf4_trains_on_cpu(data, tmp_path: Path) -> None:
 def test_full_finetuning_updates_every_weight_and_saves_whole_models(data, tmp_path: Path) -> None:
     """finetune: full trains through the same SFTTrainer path: checkpoints and ``final`` are
     whole models (loadable in the base's place), every weight moved, and a killed run resumes."""
-    from deep_past.modeling import is_full_checkpoint, load_model_and_tokenizer
+    from deep_past.modeling.base import is_full_checkpoint, load_model_and_tokenizer
 
     out = tmp_path / "run"
     with pytest.raises(Boom):
@@ -243,6 +244,14 @@ def test_config_rejects_conflicts(data, tmp_path: Path, override: dict, message:
         make_cfg(data, tmp_path, **override)
 
 
+def test_sft_config_checks_the_scheduler_before_any_weights_load(data, tmp_path: Path) -> None:
+    """The scheduler name is SFTConfig's to check; a model path that does not exist shows the
+    check comes first."""
+    cfg = make_cfg(data, tmp_path / "run", lr_scheduler="bogus", model=str(tmp_path / "none"))
+    with pytest.raises(ValueError, match="bogus is not a valid SchedulerType"):
+        build_trainer(cfg)
+
+
 def test_config_from_yaml_and_overrides(data, tmp_path: Path) -> None:
     yml = tmp_path / "run.yaml"
     yml.write_text(
@@ -265,6 +274,10 @@ def test_config_from_yaml_and_overrides(data, tmp_path: Path) -> None:
     )
     assert cfg.lora_rank == 32 and cfg.val_file is None and cfg.gradient_checkpointing
     assert cfg.learning_rate == 1e-4 and cfg.quantization is None
+    yml.write_text(yml.read_text() + "learning_rate: 3e-4\n")  # a string to YAML 1.1
+    assert config_from_args(["--config", str(yml)]).learning_rate == 3e-4
+    with pytest.raises(ValueError, match="not used by the HfArgumentParser: \\['--rank'"):
+        config_from_args(["--config", str(yml), "--rank", "3"])
     yml.write_text("model: x\nrank: 3\n")
-    with pytest.raises(ValueError, match="unknown TrainConfig fields"):
+    with pytest.raises(ValueError, match=r"run.yaml: unknown TrainConfig fields \['rank'\]"):
         config_from_args(["--config", str(yml)])

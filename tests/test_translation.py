@@ -19,8 +19,6 @@ from deep_past.text.translation import (
     normalize_translation,
 )
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
-
 
 def _cases(*pairs: tuple[str, str]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize(("raw", "expected"), pairs)
@@ -132,23 +130,27 @@ def test_nested_editorial_marks_removed() -> None:
     assert normalize_translation("you (fem(?).) said") == "you said"
 
 
-def _demo_column(name: str, column: str) -> list[str]:
-    with open(DEMO / name, encoding="utf-8", newline="") as fh:
+def _demo_column(demo_dir: Path, name: str, column: str) -> list[str]:
+    with open(demo_dir / name, encoding="utf-8", newline="") as fh:
         return [r[column] for r in csv.DictReader(fh)]
 
 
-def test_idempotent_on_demo_rows() -> None:
-    rows = _demo_column("train.csv", "translation") + _demo_column("references.csv", "translation")
+def test_idempotent_on_demo_rows(demo_dir: Path) -> None:
+    rows = _demo_column(demo_dir, "train.csv", "translation") + _demo_column(
+        demo_dir, "references.csv", "translation"
+    )
     assert len(rows) > 100
     for row in rows:
         once = normalize_translation(row)
         assert normalize_translation(once) == once
 
 
-def test_demo_references_are_fixed_points() -> None:
+def test_demo_references_are_fixed_points(demo_dir: Path) -> None:
     """References already in target style must not change, except for capitalised months."""
     changed = [
-        r for r in _demo_column("references.csv", "translation") if normalize_translation(r) != r
+        r
+        for r in _demo_column(demo_dir, "references.csv", "translation")
+        if normalize_translation(r) != r
     ]
     assert all("Month " in r for r in changed), changed
 

@@ -20,8 +20,6 @@ from deep_past.text.transliteration import (
     normalize_transliteration,
 )
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
-
 
 def _cases(*pairs: tuple[str, str]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize(("raw", "expected"), pairs)
@@ -174,16 +172,16 @@ def test_rejects_non_str() -> None:
         normalize_transliteration(None)  # type: ignore[arg-type]
 
 
-def _demo_transliterations() -> list[str]:
+def _demo_transliterations(demo_dir: Path) -> list[str]:
     rows: list[str] = []
     for name in ("train.csv", "test.csv"):
-        with open(DEMO / name, encoding="utf-8", newline="") as fh:
+        with open(demo_dir / name, encoding="utf-8", newline="") as fh:
             rows += [r["transliteration"] for r in csv.DictReader(fh)]
     return rows
 
 
-def test_idempotent_on_demo_rows() -> None:
-    rows = _demo_transliterations()
+def test_idempotent_on_demo_rows(demo_dir: Path) -> None:
+    rows = _demo_transliterations(demo_dir)
     assert len(rows) > 100
     for row in rows:
         once = normalize_transliteration(row)

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from deep_past.evaluation.submission import submission_problems
 from deep_past.io import TRAIN, read_frame, read_table
-from deep_past.pipeline.data import preprocess_test_file, preprocess_train_file
-from deep_past.pipeline.scoring import submission_file
-from deep_past.submission import submission_problems
+from deep_past.steps.preprocess import preprocess_test_file, preprocess_train_file
+from deep_past.steps.submission import submission_file
 from workflow_helpers import job_counts, snakemake, workflow_copy
 
 LONG_ID = "3"  # the test row that holds a whole tablet

@@ -27,8 +27,11 @@ from pathlib import Path
 
 SESSION = "deep-past"
 TMUX = "tmux -L deep-past"  # own tmux server: never touches the user's other sessions
-# --until these (train is upstream of them; naming it too confuses --until)
-GPU_RULES = ("predict", "predict_zeroshot", "predict_samples")
+# Where `run --gpu-only` stops (snakemake --until): the GPU rules (the rules whose resources
+# ask for `gpu`) that feed no other GPU rule; train and pretrain feed these, and naming pretrain
+# would make it a target even when it is off. tests/test_gpu_rules.py checks this against the
+# rules.
+GPU_ONLY_UNTIL = ("predict", "predict_zeroshot", "predict_samples")
 RUN_LOG = "results/logs/cloud/run.log"
 STATE = ".cloud"  # on the box: venv path, run script, exit status
 # Never sent by sync-up: build products, local state, secrets (sent separately).
@@ -187,7 +190,7 @@ def run(
         raise CloudError("the box is not set up: run `setup` first")
     args = ["--cores", cores, *targets]
     if gpu_only:
-        args += ["--until", *GPU_RULES]
+        args += ["--until", *GPU_ONLY_UNTIL]
     args += list(extra or [])
     box.ssh(f"cat > {STATE}/run.sh", stdin=run_script(box, venv, args))
     busy = box.ssh(f"{TMUX} has-session -t {box.session}", check=False, capture=True)

@@ -183,3 +183,14 @@ def read_json(path: str | Path) -> Any:
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], path: str | Path) -> None:
     check_table(frame, TableSpec(tuple(columns)), path)
+
+
+def write_jsonl(records: list[dict], path: str | Path) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

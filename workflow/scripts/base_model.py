@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0], snakemake.threads):
-    from deep_past.pipeline.models import base_model_dir
+    from deep_past.steps.train import base_model_dir
 
     p = snakemake.params
     i = snakemake.input

@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.kaggle.notebook import build_notebook
+    from deep_past.steps.kaggle import build_notebook
 
     i = snakemake.input
     build_notebook(

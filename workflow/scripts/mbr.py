@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.ensembles import mbr_file
+    from deep_past.steps.ensemble import mbr_file
 
     p = snakemake.params
     mbr_file(

@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.ensembles import memory_file
+    from deep_past.steps.ensemble import memory_file
 
     i = snakemake.input
     memory_file(
@@ -12,4 +12,5 @@ with job(snakemake.log[0]):
         i.proper_nouns,
         options=snakemake.params.options,
         nbest=int(snakemake.wildcards.get("k", 1)),
+        split=snakemake.wildcards.split,
     )

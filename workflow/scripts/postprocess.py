@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.scoring import postprocess_file
+    from deep_past.steps.predict import postprocess_file
 
     i = snakemake.input
     postprocess_file(

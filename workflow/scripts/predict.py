@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0], snakemake.threads):
-    from deep_past.pipeline.models import predict_file
+    from deep_past.steps.predict import predict_file
 
     i, p = snakemake.input, snakemake.params
     predict_file(

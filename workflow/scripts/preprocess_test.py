@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.data import preprocess_test_file
+    from deep_past.steps.preprocess import preprocess_test_file
 
     preprocess_test_file(
         snakemake.input.test,

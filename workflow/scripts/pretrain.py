@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0], snakemake.threads):
-    from deep_past.pretrain import pretrain_dir
+    from deep_past.steps.pretrain import pretrain_dir
 
     i = snakemake.input
     texts = i.get("published")

@@ -1,8 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.datasets import prompt_file
-    from deep_past.pipeline.hints import HintTables, memory_splits
+    from deep_past.steps.dataset import HintTables, memory_splits, prompt_file
 
     i, o, split = snakemake.input, snakemake.output, snakemake.wildcards.split
     tables = HintTables(

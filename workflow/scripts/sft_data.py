@@ -1,8 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.datasets import sft_files, synthetic_options
-    from deep_past.pipeline.hints import HintTables
+    from deep_past.steps.dataset import HintTables, sft_files, synthetic_options
 
     i, o, p = snakemake.input, snakemake.output, snakemake.params
     tables = HintTables(i.get("lexicon"), i.get("proper_nouns"), i.get("memory"))

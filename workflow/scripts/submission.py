@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.pipeline.scoring import choose_submission, submission_file
+    from deep_past.steps.submission import choose_submission, submission_file
 
     i, p = snakemake.input, snakemake.params
     chosen = choose_submission(p.choice, dict(zip(p.systems, i.predictions, strict=True)), i.scores)

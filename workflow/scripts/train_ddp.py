@@ -1,7 +1,7 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0], snakemake.threads):
-    from deep_past.distributed import train_run_distributed
+    from deep_past.steps.train import train_run_distributed
 
     i = snakemake.input
     train_run_distributed(

@@ -192,7 +192,7 @@ def model_shape(model: str, config_json: str | Path | None = None) -> ModelShape
 
 
 def new_token_budget(longest_source: int, generation: Mapping[str, Any]) -> int:
-    """Same rule as ``deep_past.generate.GenerateConfig.budget``."""
+    """Same rule as ``deep_past.modeling.generate.GenerateConfig.budget``."""
     wanted = math.ceil(generation["max_new_tokens_ratio"] * longest_source)
     return min(generation["max_new_tokens"], max(generation["min_new_tokens"], wanted))
 
@@ -257,7 +257,7 @@ def decoding_batches(
     generation: Mapping[str, Any],
     n_sentences: int,
 ) -> list[tuple[int, int, int]]:
-    """(rows, longest prompt, new-token budget) of each batch, as ``deep_past.generate`` batches
+    """(rows, longest prompt, new-token budget) of each batch, as ``modeling.generate`` batches
     ``n_sentences`` of the measured lengths: longest first, rows = batch x beams."""
     pairs = sorted(
         zip(
@@ -360,7 +360,7 @@ def time_budget(
     with open(prompts_jsonl, encoding="utf-8") as fh:
         prompts = [json.loads(line)["prompt"] for line in fh if line.strip()]
     if tokenizer is not None:
-        from deep_past.generate import render_prompts
+        from deep_past.modeling.generate import render_prompts
 
         prompt_lengths = _lengths(render_prompts(tokenizer, prompts), tokenizer, 0)
     else:  # ChatML wrapping ~ the message texts plus a few tokens per turn

@@ -13,7 +13,7 @@ the member count, adapters are a few MB each), the hint tables of every member's
 the memory ``tables/memory.csv`` (``results/data/pairs.csv``). The manifest lists the members.
 
 With ``probe`` settings, each model member's greedy outputs for a few validation prompts are
-recorded in fp32 (``precision_probe.json``, see ``deep_past.precision``): the notebook checks
+recorded in fp32 (``precision_probe.json``, see ``modeling.precision``): the notebook checks
 its chosen dtype against them before the full run.
 """
 
@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from deep_past.systems import SystemId
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
@@ -38,24 +40,6 @@ ADAPTERS_DIR = "adapters"  # one per member run of an ensemble export
 TABLES_DIR = "tables"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 QUANTIZE = ("none", "nf4")
-
-
-def parse_system(system: str) -> dict[str, str] | None:
-    """``PROMPT/HPARAMS/rR/sS/CKPT`` -> its parts; ``zeroshot/PROMPT`` -> {"prompt"};
-    None for anything else (an MBR ensemble has no single model)."""
-    parts = system.split("/")
-    if len(parts) == 2 and parts[0] == "zeroshot":
-        return {"prompt": parts[1]}
-    if len(parts) == 5 and parts[2][1:].isdigit() and parts[3][1:].isdigit():
-        prompt, hparams, rank, seed, ckpt = parts
-        return {
-            "prompt": prompt,
-            "hparams": hparams,
-            "rank": rank[1:],
-            "seed": seed[1:],
-            "checkpoint": ckpt,
-        }
-    return None
 
 
 def _torch_dtype(name: str) -> Any:
@@ -81,7 +65,7 @@ def _save_nf4(model: Any, out: Path) -> None:
     """Reload the saved full-precision weights as bitsandbytes NF4 and save those."""
     from transformers import AutoModelForCausalLM
 
-    from deep_past.modeling import choose_device, quantization_config
+    from deep_past.modeling.base import choose_device, quantization_config
 
     device = choose_device("auto", "nf4")
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,11 +87,11 @@ def quality_cost(
     split (its prompts and segments), with the same decoding: what quantizing costs."""
     import pandas as pd
 
-    from deep_past.generate import GenerateConfig, generate
-    from deep_past.long_sources import join_pieces
-    from deep_past.metrics import corpus_scores
-    from deep_past.modeling import load_model_and_tokenizer
-    from deep_past.pipeline.datasets import read_jsonl
+    from deep_past.evaluation.metrics import corpus_scores
+    from deep_past.io import read_jsonl
+    from deep_past.modeling.base import load_model_and_tokenizer
+    from deep_past.modeling.generate import GenerateConfig, generate
+    from deep_past.text.long_sources import join_pieces
     from deep_past.text.postprocess import postprocess
 
     records = read_jsonl(prompts_jsonl)
@@ -158,12 +142,12 @@ def export_model(
     from transformers import AutoTokenizer
 
     from deep_past.io import write_json
-    from deep_past.pipeline.models import MANIFEST as BASE_MANIFEST
+    from deep_past.modeling.base import MANIFEST as BASE_MANIFEST
 
     if quantize not in QUANTIZE:
         raise ValueError(f"unknown quantize {quantize!r}: use one of {QUANTIZE}")
     if adapter is not None:
-        from deep_past.modeling import is_full_checkpoint
+        from deep_past.modeling.base import is_full_checkpoint
 
         if is_full_checkpoint(adapter):
             # A fully fine-tuned run's checkpoint is the whole model: it is what is exported.
@@ -222,10 +206,9 @@ def write_probe(
     """Greedy fp32 outputs of each model member (``adapters``: system -> its adapter directory
     in the export, None for the base alone) on the first ``count`` prompts of its validation
     prompt file, as the notebook will load it; written to ``out/precision_probe.json``."""
-    from deep_past.io import write_json
-    from deep_past.modeling import load_model_and_tokenizer
-    from deep_past.pipeline.datasets import read_jsonl
-    from deep_past.precision import FALLBACK_DTYPE, PROBE_FILE, record_probe
+    from deep_past.io import read_jsonl, write_json
+    from deep_past.modeling.base import load_model_and_tokenizer
+    from deep_past.modeling.precision import FALLBACK_DTYPE, PROBE_FILE, record_probe
 
     members = {}
     for system, adapter in adapters.items():
@@ -254,7 +237,7 @@ def _finish(
     """Copy the tables, then write the manifest (sha256 and size of every file)."""
     from deep_past.io import write_json
     from deep_past.kaggle.download import file_records
-    from deep_past.preprocess import PREPROCESS_VERSION
+    from deep_past.text.preprocess import PREPROCESS_VERSION
 
     for name, path in (tables or {}).items():
         (out / TABLES_DIR).mkdir(exist_ok=True)
@@ -288,21 +271,21 @@ def export_system(
     probe: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Export the pipeline system ``system`` (its run's checkpoint, or the bare base model)."""
-    from deep_past.pipeline.models import base_model_path
+    from deep_past.modeling.base import base_model_path
 
-    parts = parse_system(system)
-    if parts is None:
+    sid = SystemId.parse(system)
+    if not sid.is_model:
         raise ValueError(
             f"system {system!r} is not a single model (a grid run or zeroshot/PROMPT); "
             "ensembles are exported member by member"
         )
     adapter = None
-    if "checkpoint" in parts:
-        from deep_past.train import resolve_checkpoint
+    if sid.kind == "run":
+        from deep_past.modeling.train import resolve_checkpoint
 
         if run_dir is None:
             raise ValueError(f"system {system!r} needs its run directory")
-        adapter = resolve_checkpoint(run_dir, parts["checkpoint"])
+        adapter = resolve_checkpoint(run_dir, sid.ckpt)
     return export_model(
         base_model_path(base_dir),
         out_dir,
@@ -312,7 +295,7 @@ def export_system(
         quantize=quantize,
         tables=tables,
         pipeline_config=pipeline_config,
-        source={"system": system, "run_dir": str(run_dir) if run_dir else None, **parts},
+        source={"system": system, "run_dir": str(run_dir) if run_dir else None, **sid.parts()},
         quality_set=quality_set,
         probe=probe,
     )
@@ -343,27 +326,27 @@ def export_members(
     once (optionally NF4) when any member is a model; each grid member's adapter goes to
     ``adapter_dir(member)``. A memory-only export holds only its tables and the manifest.
     """
-    from deep_past.pipeline.models import base_model_path
-    from deep_past.train import resolve_checkpoint
+    from deep_past.modeling.base import base_model_path
+    from deep_past.modeling.train import resolve_checkpoint
 
     listed = []
     adapters = {}
     for member in dict.fromkeys(members):
-        parts = {} if member == "memory" else parse_system(member)
-        if parts is None:
+        sid = SystemId.parse(member)
+        if sid.kind == "mbr":
             raise ValueError(f"member {member!r} is not a grid run, zeroshot/PROMPT or memory")
         entry: dict[str, Any] = {
             "system": member,
-            "kind": "memory" if member == "memory" else "model",
+            "kind": "model" if sid.is_model else "memory",
         }
-        if "checkpoint" in parts:
+        if sid.kind == "run":
             if not run_dirs or member not in run_dirs:
                 raise ValueError(f"member {member!r} needs its run directory")
-            adapters[member] = resolve_checkpoint(run_dirs[member], parts["checkpoint"])
+            adapters[member] = resolve_checkpoint(run_dirs[member], sid.ckpt)
             entry.update(adapter=adapter_dir(member), run_dir=str(run_dirs[member]))
         else:
             entry["adapter"] = None
-        listed.append({**entry, **parts})
+        listed.append({**entry, **sid.parts()})
     if any(m["kind"] == "model" for m in listed):
         # The base model alone, with its tables and manifest; the adapters join it below.
         export_model(base_model_path(base_dir), out_dir, dtype=dtype, quantize=quantize)

@@ -19,31 +19,37 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from deep_past.prompting.registry import HINT_TABLES, MEMORY_TABLES, get_variant, tables_for
+
 log = logging.getLogger(__name__)
 
 PACKAGE = "deep_past"
 SRC_ROOT = Path(__file__).resolve().parents[2]  # .../src
 # What the notebook calls; their module-level imports bring the rest (text/*, prompts, ...).
 ROOT_MODULES = (
-    "deep_past.pipeline.data",  # preprocess_test_file
-    "deep_past.pipeline.datasets",  # prompt_file
-    "deep_past.pipeline.scoring",  # postprocess_file, submission_file
-    "deep_past.pipeline.models",  # base_model_path, used by the prompts' token counter
-    "deep_past.generate",
-    "deep_past.modeling",
-    "deep_past.precision",  # the dtype guard before each model's full run
+    "deep_past.steps.preprocess",  # preprocess_test_file
+    "deep_past.steps.dataset",  # prompt_file
+    "deep_past.steps.predict",  # postprocess_file
+    "deep_past.steps.submission",  # submission_file
+    "deep_past.modeling.generate",
+    "deep_past.modeling.base",
+    "deep_past.modeling.precision",  # the dtype guard before each model's full run
 )
-# Imported inside functions by the hint code, per prompt feature.
-FEATURE_MODULES = {
-    "lexicon": ("deep_past.lexicon",),
-    "names": ("deep_past.lexicon",),
-    "shots": ("deep_past.memory", "deep_past.name_slots"),
-    "matches": ("deep_past.memory", "deep_past.name_slots"),
-    # The translation memory as a system (a member, or the submission itself).
-    "memory": ("deep_past.pipeline.ensembles", "deep_past.memory", "deep_past.name_slots"),
+# What reads each hint table (prompting.hints imports them inside functions, where the import
+# closure does not look): the lexicon's and names' hints, and the memory with its name speller.
+TABLE_MODULES = {
+    "lexicon": ("deep_past.corpus.lexicon",),
+    "proper_nouns": ("deep_past.corpus.lexicon",),
+    "memory": ("deep_past.retrieval.memory", "deep_past.corpus.names"),
 }
-# MBR over the members' candidates (deep_past.pipeline.ensembles.mbr_file).
-ENSEMBLE_MODULES = ("deep_past.pipeline.ensembles", "deep_past.mbr", "deep_past.metrics")
+# The translation memory as a system (a member, or the submission itself).
+MEMORY_SYSTEM_MODULES = ("deep_past.steps.ensemble",)
+# MBR over the members' candidates (deep_past.steps.ensemble.mbr_file).
+ENSEMBLE_MODULES = (
+    "deep_past.steps.ensemble",
+    "deep_past.evaluation.mbr",
+    "deep_past.evaluation.metrics",
+)
 
 
 def module_file(module: str, src_root: Path = SRC_ROOT) -> Path | None:
@@ -114,10 +120,35 @@ def module_closure(roots: Iterable[str], src_root: Path = SRC_ROOT) -> list[str]
     return sorted(seen)
 
 
+def notebook_features(members: Iterable[Mapping[str, Any]], correct_names: bool) -> set[str]:
+    """What the notebook does beyond plain prompts, for its members (``kind``, ``prompt``): the
+    model members' prompt features, "names" when names are corrected in their answers (with the
+    proper-noun table, as a names prompt), "memory" when the memory answers."""
+    members = list(members)
+    models = [m for m in members if m["kind"] == "model"]
+    features = {f for m in models for f in get_variant(m["prompt"]).features}
+    if models and correct_names:
+        features.add("names")  # correct_names lives in deep_past.corpus.lexicon
+    if any(m["kind"] == "memory" for m in members):
+        features.add("memory")
+    return features
+
+
+def export_tables(features: Iterable[str]) -> tuple[str, ...]:
+    """The hint tables the notebook reads for ``features`` (``notebook_features``), in
+    ``HINT_TABLES`` order: its prompts' and, when the memory answers, the memory's."""
+    features = set(features)
+    needed = set(tables_for(features)) | set(MEMORY_TABLES if "memory" in features else ())
+    return tuple(t for t in HINT_TABLES if t in needed)
+
+
 def notebook_modules(features: Iterable[str] = (), ensemble: bool = False) -> list[str]:
+    features = set(features)
     roots = list(ROOT_MODULES)
-    for feature in features:
-        roots.extend(FEATURE_MODULES.get(feature, ()))
+    for table in export_tables(features):
+        roots.extend(TABLE_MODULES[table])
+    if "memory" in features:
+        roots.extend(MEMORY_SYSTEM_MODULES)
     if ensemble:
         roots.extend(ENSEMBLE_MODULES)
     return module_closure(roots)
@@ -180,20 +211,16 @@ def build_notebook(
     """Check the time budget, then render the notebook for the exported model."""
     from deep_past.io import read_json, write_text
     from deep_past.kaggle.budget import check_budget, summary
-    from deep_past.prompts import get_variant
 
     budget = read_json(budget_json) if budget_json else None
     if budget is not None:
         check_budget(budget)
     manifest = read_json(Path(export_dir) / "manifest.json")
     members = settings["members"]
-    models = [m for m in members if m["kind"] == "model"]
-    features = {f for m in models for f in get_variant(m["prompt"]).features}
-    if models and settings.get("postprocess", {}).get("correct_names"):
-        features.add("names")  # name correction lives in deep_past.lexicon
-    if any(m["kind"] == "memory" for m in members):
-        features.add("memory")
-    modules = notebook_modules(features, ensemble=settings["mbr"] is not None)
+    correct_names = bool(settings.get("postprocess", {}).get("correct_names"))
+    modules = notebook_modules(
+        notebook_features(members, correct_names), ensemble=settings["mbr"] is not None
+    )
     sources = module_sources(modules)
     context = {
         "settings": settings,

@@ -1,0 +1,1 @@
+"""The parallel corpus: lexicons, names, training segments, synthetic pairs, alignment."""

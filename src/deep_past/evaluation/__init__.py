@@ -1,0 +1,1 @@
+"""Metrics, MBR, the ablation table, and the submission's format."""

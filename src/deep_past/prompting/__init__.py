@@ -1,0 +1,1 @@
+"""Prompt variants (the registry) and the hints they show."""

@@ -1,0 +1,77 @@
+"""Prompt inputs of a split's segments (source plus the hints a variant shows) and the chat
+records built from them: training records with their target, prediction records by id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from deep_past.prompting.registry import PromptInput, PromptVariant, build_messages, get_variant
+
+Hint = Callable[[str], str]
+
+
+Shots = Callable[[str, str], Sequence[tuple[str, str]]]
+
+
+Matches = Callable[[str, str], Sequence[tuple[str, str, float]]]
+
+
+def prompt_inputs(
+    segments: pd.DataFrame,
+    variant: PromptVariant,
+    *,
+    lexicon_hint: Hint | None = None,
+    name_hint: Hint | None = None,
+    shots: Shots | None = None,
+    matches: Matches | None = None,
+) -> list[PromptInput]:
+    """Fill, for each segment, the prompt parts its variant shows; fail when a part is missing."""
+    needed = {"lexicon": lexicon_hint, "names": name_hint, "shots": shots, "matches": matches}
+    absent = [f for f in variant.features if f in needed and needed[f] is None]
+    if absent:
+        raise ValueError(f"prompt variant '{variant.name}' needs {absent}, which were not given")
+    inputs = []
+    previous: dict[str, list[str]] = {}
+    for row in segments.itertuples(index=False):
+        history = previous.setdefault(row.text_id, [])
+        inputs.append(
+            PromptInput(
+                source=row.source,
+                context=tuple(history[-variant.context_segments :])
+                if variant.context_segments
+                else (),
+                lexicon_hint=lexicon_hint(row.source) if variant.lexicon and lexicon_hint else "",
+                name_hint=name_hint(row.source) if variant.names and name_hint else "",
+                shots=tuple(shots(row.source, row.text_id)) if variant.shots and shots else (),
+                matches=tuple(matches(row.source, row.text_id))
+                if variant.matches and matches
+                else (),
+            )
+        )
+        history.append(row.source)
+    return inputs
+
+
+def sft_records(segments: pd.DataFrame, inputs: Sequence[PromptInput], variant: str) -> list[dict]:
+    """Conversational prompt/completion records (trl computes the loss on the completion only)."""
+    v = get_variant(variant)
+    return [
+        {
+            "prompt": build_messages(v, item),
+            "completion": [{"role": "assistant", "content": ref}],
+        }
+        for item, ref in zip(inputs, segments["reference"], strict=True)
+    ]
+
+
+def prediction_records(
+    segments: pd.DataFrame, inputs: Sequence[PromptInput], variant: str
+) -> list[dict[str, Any]]:
+    v = get_variant(variant)
+    return [
+        {"id": seg_id, "prompt": build_messages(v, item)}
+        for seg_id, item in zip(segments["id"], inputs, strict=True)
+    ]

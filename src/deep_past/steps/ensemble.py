@@ -1,0 +1,90 @@
+"""Workflow steps: the translation memory as a system, and MBR ensembles over systems."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from deep_past.io import read_frame, write_csv
+
+log = logging.getLogger(__name__)
+
+
+def memory_file(
+    pairs_csv: str | Path,
+    segments_csv: str | Path,
+    out_raw: str | Path,
+    lexicon_csv: str | Path | None = None,
+    proper_nouns_csv: str | Path | None = None,
+    options: Mapping[str, object] | None = None,
+    nbest: int = 1,
+    *,
+    split: str,
+) -> None:
+    """Answer every segment of ``split`` from the translation memory (its ``nbest`` best
+    answers, one row each, when more than one: candidates for MBR). The memory holds the
+    documents ``prompting.hints.memory_splits`` gives for the split: for validation only the
+    training documents, for test-shaped sets every document. With the
+    lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
+    override fields of ``retrieval.memory.MemoryConfig`` (config ``memory_options``)."""
+    from deep_past.corpus.names import NameSpeller
+    from deep_past.prompting.hints import memory_splits
+    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
+
+    pairs = read_frame(pairs_csv)
+    pairs = pairs[pairs["split"].isin(memory_splits(split))]
+    segments = read_frame(segments_csv)
+    names = None
+    if lexicon_csv or proper_nouns_csv:
+        names = NameSpeller.from_files(proper_nouns_csv, lexicon_csv)
+        log.info("name speller: %d name forms", len(names))
+    config = MemoryConfig(**dict(options or {}))
+    memory = TranslationMemory.from_pairs(pairs, config, names=names)
+    log.info("memory: %d pairs, %d segments", len(pairs), len(segments))
+    if nbest == 1:
+        translations = memory.translate(segments.rename(columns={"source": "transliteration"}))
+        write_csv(pd.DataFrame({"id": segments["id"], "raw": translations}), out_raw)
+        return
+    rows = [
+        (seg_id, answer)
+        for seg_id, source in zip(segments["id"], segments["source"], strict=True)
+        for _, answer, _ in memory.candidates(source, nbest) or [("", "<gap>", 0.0)]
+    ]
+    write_csv(pd.DataFrame(rows, columns=["id", "raw"]), out_raw)
+
+
+def member_weights(members: Sequence[str], patterns: Mapping[str, float]) -> dict[str, float]:
+    """Weight of each member: the first pattern (glob over system paths) that matches, else 1."""
+    weights = {}
+    for member in members:
+        hit = next((w for pat, w in patterns.items() if fnmatch.fnmatchcase(member, pat)), 1.0)
+        weights[member] = float(hit)
+    return weights
+
+
+def mbr_file(
+    candidate_files: Sequence[str | Path],
+    members: Sequence[str],
+    out_raw: str | Path,
+    *,
+    utility: str,
+    weights: Mapping[str, float],
+    workers: int = 1,
+) -> None:
+    """Select one translation per id among the members' candidates (several rows per id for
+    sampled members), scoring segments in ``workers`` processes."""
+    from deep_past.evaluation.mbr import mbr_select
+
+    frames = [
+        read_frame(path)[["id", "translation"]].assign(member=member)
+        for path, member in zip(candidate_files, members, strict=True)
+    ]
+    candidates = pd.concat(frames, ignore_index=True)
+    chosen = mbr_select(candidates, utility, member_weights(members, weights), workers=workers)
+    counts = chosen["member"].value_counts().to_dict()
+    log.info("%d candidates for %d ids; chosen from: %s", len(candidates), len(chosen), counts)
+    write_csv(chosen.rename(columns={"translation": "raw"}), out_raw)

@@ -1,0 +1,59 @@
+"""Workflow steps (rules/evaluate.smk): a system's scores on a split, and the ablation table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from deep_past.evaluation.metrics import corpus_scores
+from deep_past.io import (
+    read_frame,
+    read_json,
+    write_json,
+)
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_file(
+    predictions_csv: str | Path, segments_csv: str | Path, out_json: str | Path
+) -> None:
+    """Competition metric of predictions against the segments' references, matched by id."""
+    pred = dict(zip(*(read_frame(predictions_csv)[c] for c in ("id", "translation")), strict=True))
+    segments = read_frame(segments_csv)
+    missing = [i for i in segments["id"] if i not in pred]
+    if missing:
+        raise ValueError(f"{predictions_csv}: no prediction for ids {missing[:5]}")
+    scores = corpus_scores([pred[i] for i in segments["id"]], segments["reference"].tolist())
+    log.info("%s: %s", predictions_csv, scores)
+    write_json(scores, out_json)
+
+
+def ablation_files(
+    scores: Sequence[str | Path],
+    prompt_stats: Sequence[str | Path],
+    setup: Mapping[str, Any],
+    alignment_stats: str | Path,
+    *,
+    table: str | Path,
+    checkpoints: str | Path,
+    axes: str | Path,
+    alignment: str | Path,
+) -> None:
+    """The scores table (best system marked), its two plots and the alignment table."""
+    from deep_past.evaluation.ablation import (
+        ablation_table,
+        alignment_table,
+        mark_best,
+        plot_axes,
+        plot_checkpoints,
+        write_tsv,
+    )
+
+    rows = ablation_table(list(scores), list(prompt_stats), setup)
+    write_tsv(mark_best(rows), table)
+    plot_checkpoints(rows, checkpoints)
+    plot_axes(rows, axes)
+    write_tsv(alignment_table(read_json(alignment_stats)), alignment)

@@ -1,0 +1,98 @@
+"""Workflow step (rules/predict.smk): generation for a split, then post-processing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deep_past.io import read_frame, read_jsonl, write_csv
+from deep_past.modeling.base import base_model_path
+from deep_past.text.long_sources import join_pieces
+from deep_past.text.postprocess import postprocess
+
+log = logging.getLogger(__name__)
+
+
+def predict_file(
+    base_dir: str | Path,
+    prompts_jsonl: str | Path,
+    out_csv: str | Path,
+    *,
+    generation: dict[str, Any],
+    model: dict[str, Any],
+    run_dir: str | Path | None = None,
+    checkpoint: str | None = None,
+) -> None:
+    """Load the base (with the run's adapter at ``checkpoint``), then :func:`generate_file`."""
+    from deep_past.modeling.base import load_model_and_tokenizer
+
+    adapter = None
+    if run_dir is not None:
+        from deep_past.modeling.train import resolve_checkpoint
+
+        adapter = resolve_checkpoint(run_dir, checkpoint or "last")
+    net, tokenizer = load_model_and_tokenizer(base_model_path(base_dir), adapter=adapter, **model)
+    n = generate_file(net, tokenizer, prompts_jsonl, out_csv, generation)
+    log.info("generated %d outputs with adapter %s", n, adapter)
+
+
+def generate_file(
+    net: Any,
+    tokenizer: Any,
+    prompts_jsonl: str | Path,
+    out_csv: str | Path,
+    generation: dict[str, Any],
+) -> int:
+    """Generate for every prompt with a loaded model (the predict rules and the Kaggle notebook);
+    ``raw`` holds each hypothesis as the model wrote it (one row per hypothesis: several per id
+    when sampling ``num_return_sequences`` > 1). Returns the number of prompts."""
+    from deep_past.modeling.generate import GenerateConfig, generate
+
+    records = read_jsonl(prompts_jsonl)
+    outputs = generate(net, tokenizer, [r["prompt"] for r in records], GenerateConfig(**generation))
+    # Records of one id are the pieces of a source too long for one prompt: joined in order,
+    # hypothesis by hypothesis.
+    record_ids = [r["id"] for r in records]
+    n = len(outputs[0]) if outputs else 1
+    joined = [join_pieces(record_ids, [o[h] for o in outputs]) for h in range(n)]
+    ids = joined[0][0]
+    frame = pd.DataFrame(
+        {
+            "id": [i for i in ids for _ in range(n)],
+            "raw": [joined[h][1][k] for k in range(len(ids)) for h in range(n)],
+        }
+    )
+    write_csv(frame, out_csv)
+    return len(outputs)
+
+
+def postprocess_file(
+    raw_csv: str | Path,
+    out_csv: str | Path,
+    *,
+    proper_nouns_csv: str | Path | None = None,
+    segments_csv: str | Path | None = None,
+    min_similarity: float = 0.9,
+) -> None:
+    """Clean every generation; with a proper-noun table and the segments (sources), also respell
+    names the source names (``corpus.lexicon.correct_names``, high-confidence matches only)."""
+    raw = read_frame(raw_csv)
+    translations = raw["raw"].map(postprocess)
+    if proper_nouns_csv and segments_csv:
+        from deep_past.corpus.lexicon import correct_names, index_names
+
+        names = index_names(read_frame(proper_nouns_csv))
+        source = dict(zip(*(read_frame(segments_csv)[c] for c in ("id", "source")), strict=True))
+        before = translations.copy()
+        translations = pd.Series(
+            [
+                correct_names(t, source[i], names, min_similarity) if i in source else t
+                for i, t in zip(raw["id"], translations, strict=True)
+            ],
+            index=raw.index,
+        )
+        log.info("name correction changed %d of %d", int((before != translations).sum()), len(raw))
+    write_csv(pd.DataFrame({"id": raw["id"], "translation": translations}), out_csv)

@@ -1,0 +1,63 @@
+"""steps.dataset's prompt file: measured prompt lengths, the token budget kept, long sources cut
+into pieces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from deep_past.io import read_jsonl, write_json
+from deep_past.modeling.tokens import token_counter
+from deep_past.prompting.hints import HintTables
+from deep_past.steps.dataset import prompt_file
+
+
+def test_prompt_file_measures_and_keeps_the_budget(
+    tiny_dir: Path, lexicon_tables: Path, demo_dir: Path, tmp_path: Path
+):
+    base = tmp_path / "base"
+    base.mkdir()
+    write_json({"model": "x", "path": str(tiny_dir)}, base / "base_model.json")
+    segments = tmp_path / "segments.csv"
+    train = pd.read_csv(demo_dir / "train.csv").head(5)
+    pd.DataFrame(
+        {"id": list("abcde"), "text_id": ["t"] * 5, "source": train["transliteration"]}
+    ).to_csv(segments, index=False)
+    tables = HintTables(lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv", None)
+    out, stats = tmp_path / "p.jsonl", tmp_path / "p.stats.json"
+    count = token_counter(base)
+    loose = None
+    for budget in (100_000, 150):
+        prompt_file(
+            segments,
+            "doc_context",
+            out,
+            tables,
+            base_dir=base,
+            max_tokens=budget,
+            out_stats=stats,
+        )
+        measured = json.loads(stats.read_text())
+        records = read_jsonl(out)
+        lengths = [count(r["prompt"]) for r in records]
+        assert measured["prompt_tokens_max"] == max(lengths)
+        assert measured["prompt_tokens_mean"] == pytest.approx(
+            sum(lengths) / len(lengths), abs=0.05
+        )
+        loose = loose or measured
+    # A budget over the tiny model's context (2048) is held to the context: nothing to cut.
+    assert loose["max_tokens"] == 2048 and loose["prompts"] == 5 and loose["cut_segments"] == 0
+    # At 150 tokens the context is trimmed and every source is too long for one prompt: each is
+    # cut into pieces (records of its id, in order) that together are the source, word for word.
+    assert measured["trimmed"] > 0 and measured["cut_segments"] == 5
+    assert max(lengths) <= 150 and measured["over_budget"] == 0
+    pieces: dict[str, list[str]] = {}
+    for record in records:
+        source = record["prompt"][-1]["content"].split("Translate:\n")[-1]
+        pieces.setdefault(record["id"], []).append(source)
+    assert list(pieces) == list("abcde")
+    for seg_id, source in zip("abcde", train["transliteration"], strict=True):
+        assert len(pieces[seg_id]) > 1 and " ".join(pieces[seg_id]) == " ".join(source.split())
