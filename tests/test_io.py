@@ -6,7 +6,15 @@ import zipfile
 import pandas as pd
 import pytest
 
-from deep_past.io import SAMPLE_SUBMISSION, TEST, TRAIN, DataError, read_table, write_csv
+from deep_past.io import (
+    SAMPLE_SUBMISSION,
+    TEST,
+    TRAIN,
+    DataError,
+    read_frame,
+    read_table,
+    write_csv,
+)
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -165,3 +173,16 @@ def test_written_files_get_the_usual_mode(tmp_path):
     finally:
         os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_carriage_return_in_a_cell_reads_back_in_its_row(tmp_path):
+
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "raw": ["x\ry", "line\r\nbreak", "z"]})
+    write_csv(frame, tmp_path / "raw.csv")
+    pd.testing.assert_frame_equal(read_frame(tmp_path / "raw.csv"), frame)
+
+
+def test_files_without_a_carriage_return_keep_minimal_quoting(tmp_path):
+
+    write_csv(pd.DataFrame({"id": ["a"], "translation": ["one, two"]}), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == 'id,translation\na,"one, two"\n'

@@ -46,6 +46,9 @@ def start_service(tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "DEEP_PAST_CLUSTER_RECORDS": str(tmp_path / "records")},
+        # A SIGHUP ignored by whoever started pytest (nohup) stays ignored in the service, by
+        # design: the stand-in starts with the default, as from a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )
     child = int(proc.stdout.readline())
     assert marker.exists() and psutil.pid_exists(child)

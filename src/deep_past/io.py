@@ -8,6 +8,7 @@ directory and ``os.replace`` it, so a failed run never leaves a half-written out
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
@@ -163,9 +164,19 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV atomically, UTF-8, without the index."""
+    """Write a CSV atomically, UTF-8, without the index. A text cell holding a carriage return
+    (a model may write one) is quoted, so the file reads back with the row whole: the csv
+    module quotes only the line terminator's characters, here "\n"."""
+    texts = frame.select_dtypes(include=["object", "string"])
+    has_cr = any(texts[c].astype(str).str.contains("\r", regex=False).any() for c in texts)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        frame.to_csv(
+            tmp,
+            index=False,
+            encoding="utf-8",
+            lineterminator="\n",
+            quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL,
+        )
 
 
 def write_text(text: str, path: str | Path) -> None:
