@@ -35,6 +35,7 @@ def quantization_mode(value: str | None) -> str | None:
     """The code's spelling of a configured quantization: None (LoRA, full) or "nf4" (QLoRA)."""
     return None if value is None or value in OFF else value
 
+
 # Our own Jinja chat template, written to render exactly like Qwen3's for the cases we use:
 # ChatML turns; an assistant turn after the last user turn starts with a think block (an empty
 # one when the message has none), earlier assistant turns lose theirs; the generation prompt
