@@ -4,6 +4,7 @@ them (DEEP_PAST_CLUSTER_TESTS=1); a plain `pytest` / `make test` does not even c
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,3 +80,16 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = snakemake(wf, "-c2", TARGET)
     assert done.returncode == 0, done.stderr[-3000:]
     return wf
+
+
+def planned_gpu_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Jobs per GPU rule (a job whose resources ask for ``gpu``) in a dry run of ``args``: what
+    a run has to send to the GPU side, read from the workflow rather than kept by hand."""
+    done = snakemake(workdir, "-n", *args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    counts: dict[str, int] = {}
+    for block in re.split(r"^(?=(?:local)?rule \w+:)", done.stdout, flags=re.M):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if head and re.search(r"^\s+resources:.*\bgpu=[1-9]", block, flags=re.M):
+            counts[head.group(1)] = counts.get(head.group(1), 0) + 1
+    return counts
