@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deep_past.modeling.base import quantization_mode
+from deep_past.modeling.base import (
+    choose_device,
+    load_model_and_tokenizer,
+    lora_config,
+    quantization_mode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -299,8 +304,6 @@ def _setup_wandb(cfg: TrainConfig) -> None:
 
 
 def _load_base(cfg: TrainConfig, device: str) -> tuple[Any, Any]:
-    from deep_past.modeling.base import load_model_and_tokenizer
-
     model, tokenizer = load_model_and_tokenizer(
         cfg.model, quantization=cfg.quantization, device=device
     )
@@ -319,8 +322,6 @@ def build_trainer(cfg: TrainConfig, callbacks: list[Any] | None = None) -> Any:
     """The configured ``SFTTrainer`` (model loaded, LoRA attached, datasets tokenized)."""
     from transformers import set_seed
     from trl import SFTTrainer
-
-    from deep_past.modeling.base import choose_device, lora_config
 
     if cfg.num_threads:
         import torch

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from deep_past.io import read_frame, read_jsonl, write_csv
-from deep_past.modeling.base import base_model_path
+from deep_past.modeling.base import base_model_path, load_model_and_tokenizer
 from deep_past.text.long_sources import join_pieces
 from deep_past.text.postprocess import postprocess
 
@@ -27,8 +27,6 @@ def predict_file(
     checkpoint: str | None = None,
 ) -> None:
     """Load the base (with the run's adapter at ``checkpoint``), then :func:`generate_file`."""
-    from deep_past.modeling.base import load_model_and_tokenizer
-
     adapter = None
     if run_dir is not None:
         from deep_past.modeling.train import resolve_checkpoint

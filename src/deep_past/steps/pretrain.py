@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from deep_past.modeling.base import base_model_path
 from deep_past.modeling.pretrain import PretrainConfig, pretrain, pretrain_texts
 
 
@@ -16,8 +17,6 @@ def pretrain_dir(
     settings: dict[str, Any],
 ) -> Path:
     """Workflow step: the base model in ``base_dir`` pre-trained into ``out_dir``."""
-    from deep_past.modeling.base import base_model_path
-
     cfg = PretrainConfig(model=base_model_path(base_dir), output_dir=str(out_dir), **settings)
     texts = pretrain_texts(published_csv, pairs_csv, cfg.english)
     return pretrain(cfg, texts)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from deep_past.evaluation.submission import build_submission, submission_problems
+from deep_past.evaluation.submission import build_submission, degenerate_ids, submission_problems
 from deep_past.io import SAMPLE_SUBMISSION, atomic_path, read_frame, read_table
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ def submission_file(
     predictions_csv: str | Path, sample_csv: str | Path, out_csv: str | Path
 ) -> None:
     """The chosen predictions in the sample's id order; refuses to write an invalid file."""
-    from deep_past.evaluation.submission import degenerate_ids
-
     sample = read_table(sample_csv, SAMPLE_SUBMISSION)
     submission = build_submission(read_frame(predictions_csv), sample)
     degenerate = degenerate_ids(submission)

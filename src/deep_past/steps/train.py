@@ -17,7 +17,12 @@ from typing import Any
 import pandas as pd
 
 from deep_past.io import TRAIN, read_json, read_table, write_json
-from deep_past.modeling.base import MANIFEST, base_model_path
+from deep_past.modeling.base import (
+    MANIFEST,
+    base_model_path,
+    build_scratch_model,
+    is_full_checkpoint,
+)
 from deep_past.modeling.distributed import LAUNCH_CONFIG, free_port, launch_command
 from deep_past.systems import SystemId
 
@@ -36,8 +41,6 @@ def base_model_dir(
     a hub/local model."""
     out = Path(out)
     if model == "scratch":
-        from deep_past.modeling.base import build_scratch_model
-
         train = read_table(train_csv, TRAIN)
         texts = train["transliteration"].tolist() + train["translation"].tolist()
         build_scratch_model(texts, out, **scratch)
@@ -92,10 +95,9 @@ def train_run_distributed(
     num_processes: int,
     threads: int | None = None,
 ) -> None:
-    """Like ``pipeline.models.train_run``, with ``num_processes`` DDP ranks."""
+    """Like :func:`train_run`, with ``num_processes`` DDP ranks."""
     import yaml
 
-    from deep_past.modeling.base import base_model_path
     from deep_past.modeling.train import TrainConfig
 
     if num_processes < 2:
@@ -152,7 +154,6 @@ def ship_base(
     """
     from deep_past.evaluation.ablation import best_system
     from deep_past.kaggle.download import file_records
-    from deep_past.modeling.base import is_full_checkpoint
     from deep_past.modeling.train import resolve_checkpoint
 
     table = pd.read_csv(scores_tsv, sep="\t", keep_default_na=False)
