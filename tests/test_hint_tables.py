@@ -21,6 +21,7 @@ def test_variants_name_their_tables():
     assert PROMPTS["plain"].tables == () and PROMPTS["doc_context"].tables == ()
     assert PROMPTS["lexicon"].tables == ("lexicon",)
     assert PROMPTS["names"].tables == ("proper_nouns",)
+    assert PROMPTS["name_slots"].tables == ("lexicon", "proper_nouns")  # the name speller's
     # The memory behind shots and matches matches name skeletons: it needs the name tables.
     for name in ("fewshot_k4", "memory_k1", "all"):
         assert PROMPTS[name].tables == ("lexicon", "proper_nouns", "memory"), name

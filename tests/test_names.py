@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from deep_past.corpus.names import NameSpeller, english_spelling, fill_name_slots, skeleton
+from deep_past.corpus.names import (
+    NameSpeller,
+    english_spelling,
+    fill_name_slots,
+    fill_placeholders,
+    mask_names,
+    mask_target,
+    skeleton,
+)
 from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
 LEXICON = pd.DataFrame(
@@ -105,3 +113,28 @@ def test_memory_matches_the_template_and_fills_its_names() -> None:
     # Without the speller the shared name wins over the shared template.
     plain = TranslationMemory.from_pairs(pairs, config)
     assert plain.translate_one(query) == "Aššur-idī went to Kaneš."
+
+
+def test_names_become_numbered_placeholders_and_come_back() -> None:
+    source = "IGI en-na-nim DUMU šu-a-nim a-na kà-ni-iš IGI en-na-nim₂"
+    masked, slots = mask_names(source, speller())
+    # Two spellings of one person share a placeholder; a place has its own numbering.
+    assert masked == "IGI PN1 DUMU PN2 a-na GN1 IGI PN1"
+    assert slots == {"PN1": "Ennānum", "PN2": "Šu-Anum", "GN1": "Kaneš"}
+    target = "Witnessed by Ennanum, son of Šu-Anum's brother, to Kaneš; by Ennānum."
+    masked_target = mask_target(target, slots)
+    # Fuzzy and diacritic-insensitive; the possessive stays outside the placeholder.
+    assert masked_target == "Witnessed by PN1, son of PN2's brother, to GN1; by PN1."
+    assert fill_placeholders(masked_target, slots) == (
+        "Witnessed by Ennānum, son of Šu-Anum's brother, to Kaneš; by Ennānum."
+    )
+
+
+def test_a_placeholder_the_source_lacks_is_dropped() -> None:
+    assert fill_placeholders("PN1 paid PN7.", {"PN1": "Ennānum"}) == "Ennānum paid."
+    assert fill_placeholders("no names here", {}) == "no names here"
+
+
+def test_names_missing_from_the_translation_stay_as_written() -> None:
+    assert mask_target("He paid.", {"PN1": "Ennānum"}) == "He paid."
+    assert mask_target("Puzur-Ana paid.", {"PN1": "Ennānum"}) == "Puzur-Ana paid."

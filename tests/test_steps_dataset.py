@@ -61,3 +61,42 @@ def test_prompt_file_measures_and_keeps_the_budget(
     assert list(pieces) == list("abcde")
     for seg_id, source in zip("abcde", train["transliteration"], strict=True):
         assert len(pieces[seg_id]) > 1 and " ".join(pieces[seg_id]) == " ".join(source.split())
+
+
+def test_name_slots_mask_the_prompt_and_generation_fills_them_back(
+    tiny_dir: Path, lexicon_tables: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import deep_past.modeling.generate as generate_module
+    from deep_past.steps.predict import generate_file
+
+    base = tmp_path / "base"
+    base.mkdir()
+    write_json({"model": "x", "path": str(tiny_dir)}, base / "base_model.json")
+    names = pd.read_csv(lexicon_tables / "proper_nouns.csv").head(2)
+    source = f"um-ma {names['form'][0]} a-na {names['form'][1]} qí-bi-ma"
+    segments = tmp_path / "segments.csv"
+    pd.DataFrame({"id": ["a"], "text_id": ["t"], "source": [source]}).to_csv(segments, index=False)
+    tables = HintTables(lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv", None)
+    prompts = tmp_path / "p.jsonl"
+    prompt_file(
+        segments,
+        "name_slots",
+        prompts,
+        tables,
+        base_dir=base,
+        max_tokens=2048,
+        out_stats=tmp_path / "p.stats.json",
+    )
+    (record,) = read_jsonl(prompts)
+    shown = record["prompt"][-1]["content"]
+    assert names["form"][1] not in shown and "PN" in shown
+    assert sorted(record["slots"].values()) == sorted(names["english"])
+
+    # The model writes placeholders (and one the source never had); the names come back.
+    placeholder = {english: slot for slot, english in record["slots"].items()}
+    second = placeholder[names["english"][1]]
+    written = f"Thus {placeholder[names['english'][0]]}: say to {second} and PN9."
+    monkeypatch.setattr(generate_module, "generate", lambda *a, **k: [[written]])
+    generate_file(None, None, prompts, tmp_path / "raw.csv", {})
+    raw = pd.read_csv(tmp_path / "raw.csv")["raw"][0]
+    assert raw == f"Thus {names['english'][0]}: say to {names['english'][1]} and."

@@ -174,3 +174,58 @@ def fill_name_slots(
     for mark, english in filled.items():
         out = out.replace(mark, english)
     return out
+
+
+# Numbered name placeholders (``PN1``, ``GN2``) for a model: it copies a placeholder where it
+# would misspell or invent a name, and the speller's English spelling is put back after decoding.
+_PLACEHOLDER = re.compile(r"\b([A-Z]N)(\d+)\b")
+
+
+def mask_names(source: str, speller: NameSpeller) -> tuple[str, dict[str, str]]:
+    """The transliteration with each name token replaced by a numbered placeholder of its type,
+    and placeholder -> English spelling. Tokens spelling the same English name (spelling
+    variants of one person) share a placeholder."""
+    slots: dict[str, str] = {}
+    by_english: dict[tuple[str, str], str] = {}
+    counts: dict[str, int] = {}
+    tokens = []
+    for token in str(source).split():
+        name = speller.name(token)
+        if name is None:
+            tokens.append(token)
+            continue
+        key = (name.type, fold(name.english))
+        if key not in by_english:
+            counts[name.type] = counts.get(name.type, 0) + 1
+            by_english[key] = f"{name.type}{counts[name.type]}"
+            slots[by_english[key]] = name.english
+        tokens.append(by_english[key])
+    return " ".join(tokens), slots
+
+
+def mask_target(target: str, slots: Mapping[str, str], min_similarity: float = 0.6) -> str:
+    """A training translation with the spans spelling each slot's name replaced by the slot's
+    placeholder (fuzzy, diacritic-insensitive, ties refused; a name not found stays as written)."""
+    spans = name_spans(target)
+    found: dict[str, str] = {}
+    for placeholder, english in slots.items():
+        span = best_span(english, spans, min_similarity)
+        if span is None:
+            continue
+        for same in spans:  # every writing of it: Ennanum and Ennānum
+            if fold(same) == fold(span):
+                found.setdefault(same, placeholder)
+    if not found:
+        return target
+    words = sorted(found, key=len, reverse=True)  # the longest span first: Aššur-idī, not Aššur
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, words))})(?![\w-])")
+    return pattern.sub(lambda m: found[m.group(0)], target)
+
+
+def fill_placeholders(text: str, slots: Mapping[str, str]) -> str:
+    """Each placeholder back to its name's spelling; one the source did not have (the model
+    invented it) is dropped, with the space before it."""
+    filled = _PLACEHOLDER.sub(lambda m: slots.get(m.group(0), "\x00"), text)
+    if "\x00" in filled:
+        filled = re.sub(r" ?\x00", "", filled).strip()
+    return filled

@@ -60,7 +60,8 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
     return hints
 
 
-def _name_speller(tables: HintTables) -> Any:
+def name_speller(tables: HintTables) -> Any:
+    """The name speller of a split's tables (the memory's name slots, the ``slots`` feature)."""
     from deep_past.corpus.names import NameSpeller
 
     return NameSpeller.from_files(tables.proper_nouns, tables.lexicon)
@@ -72,7 +73,7 @@ def _matches(
     from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
     stored = pairs[pairs["split"].isin(tables.match_splits)]
-    memory = TranslationMemory.from_pairs(stored, MemoryConfig(), names=_name_speller(tables))
+    memory = TranslationMemory.from_pairs(stored, MemoryConfig(), names=name_speller(tables))
 
     def matches(source: str, text_id: str) -> Sequence[tuple[str, str, float]]:
         # Never the segment's own document: a training example must learn to repair a match
@@ -92,7 +93,7 @@ def _shots(
     @cache
     def index() -> PairIndex:
         # Search only (no memory, no word table), built when the first prompt asks for shots.
-        return PairIndex.from_pairs(train, names=_name_speller(tables))
+        return PairIndex.from_pairs(train, names=name_speller(tables))
 
     def shots(source: str, text_id: str) -> Sequence[tuple[str, str]]:
         # Never show a segment's own document: that would leak its reference into the prompt.

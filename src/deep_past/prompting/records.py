@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from deep_past.corpus.names import NameSpeller, mask_names, mask_target
 from deep_past.prompting.registry import PromptInput, PromptVariant, build_messages, get_variant
 
 Hint = Callable[[str], str]
@@ -55,6 +56,19 @@ def prompt_inputs(
     return inputs
 
 
+def mask_names_in(segments: pd.DataFrame, speller: NameSpeller) -> pd.DataFrame:
+    """Segments with names as numbered placeholders in ``source`` (and in ``reference`` where
+    there is one) and a ``slots`` column (placeholder -> spelling) to fill them back."""
+    masked = [mask_names(src, speller) for src in segments["source"]]
+    out = segments.assign(source=[m for m, _ in masked], slots=[slots for _, slots in masked])
+    if "reference" in out.columns:
+        out["reference"] = [
+            mask_target(ref, slots)
+            for ref, slots in zip(out["reference"], out["slots"], strict=True)
+        ]
+    return out
+
+
 def sft_records(segments: pd.DataFrame, inputs: Sequence[PromptInput], variant: str) -> list[dict]:
     """Conversational prompt/completion records (trl computes the loss on the completion only)."""
     v = get_variant(variant)
@@ -71,7 +85,11 @@ def prediction_records(
     segments: pd.DataFrame, inputs: Sequence[PromptInput], variant: str
 ) -> list[dict[str, Any]]:
     v = get_variant(variant)
-    return [
+    records = [
         {"id": seg_id, "prompt": build_messages(v, item)}
         for seg_id, item in zip(segments["id"], inputs, strict=True)
     ]
+    if "slots" in segments.columns:  # what generation fills the placeholders back with
+        for record, slots in zip(records, segments["slots"], strict=True):
+            record["slots"] = slots
+    return records

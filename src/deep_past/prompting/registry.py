@@ -42,6 +42,7 @@ FEATURE_TABLES = {
     "names": ("proper_nouns",),
     "shots": MEMORY_TABLES,
     "matches": MEMORY_TABLES,
+    "slots": ("lexicon", "proper_nouns"),  # the name speller that masks and fills names
 }
 
 
@@ -60,6 +61,9 @@ class PromptVariant:
     names: bool = False
     shots: int = 0
     matches: int = 0
+    # Names as numbered placeholders (PN1, GN1) in the source and the training target, filled
+    # back with the speller's spelling after decoding (prompting.records.mask_names_in).
+    slots: bool = False
     features: frozenset[str] = field(init=False)
     tables: tuple[str, ...] = field(init=False)  # the hint tables its features need
 
@@ -70,6 +74,7 @@ class PromptVariant:
             "names": self.names,
             "shots": self.shots > 0,
             "matches": self.matches > 0,
+            "slots": self.slots,
         }
         object.__setattr__(self, "features", frozenset(k for k, on in used.items() if on))
         object.__setattr__(self, "tables", tables_for(self.features))
@@ -93,6 +98,7 @@ PROMPTS: dict[str, PromptVariant] = {
         ),
         PromptVariant("memory_k1", "source + the memory's best match", matches=1),
         PromptVariant("memory_k2", "source + the memory's 2 best matches", matches=2),
+        PromptVariant("name_slots", "source with names as placeholders PN1, GN1", slots=True),
     )
 }
 

@@ -28,8 +28,13 @@ from deep_past.io import (
 )
 from deep_past.modeling.tokens import model_context, token_counter
 from deep_past.prompting.fit import cut_long_segments, fit_inputs
-from deep_past.prompting.hints import HintTables, hint_functions, memory_splits
-from deep_past.prompting.records import prediction_records, prompt_inputs, sft_records
+from deep_past.prompting.hints import HintTables, hint_functions, memory_splits, name_speller
+from deep_past.prompting.records import (
+    mask_names_in,
+    prediction_records,
+    prompt_inputs,
+    sft_records,
+)
 from deep_past.prompting.registry import (
     get_variant,
 )
@@ -112,7 +117,10 @@ def sft_files(
         log.info("synthetic lexicon pairs: %d", len(extra))
         train = pd.concat([train, extra], ignore_index=True)
     all_stats = {}
+    speller = name_speller(tables) if "slots" in variant.features else None
     for name, segments, out in (("train", train, out_train), ("val", read_frame(val_csv), out_val)):
+        if speller is not None:
+            segments = mask_names_in(segments, speller)
         inputs = prompt_inputs(segments, variant, **hints)
         inputs, all_stats[name] = fit_inputs(inputs, variant, count, max_tokens)
         write_jsonl(sft_records(segments, inputs, prompt), out)
@@ -141,6 +149,8 @@ def prompt_file(
         log.warning("prompt budget %d is over the model's context: %d", max_tokens, context)
         max_tokens = context
     segments, cut_stats = cut_long_segments(segments, variant, count, max_tokens, segments_csv)
+    if "slots" in variant.features:
+        segments = mask_names_in(segments, name_speller(tables))
     inputs = prompt_inputs(segments, variant, **hint_functions(variant, tables))
     inputs, stats = fit_inputs(inputs, variant, count, max_tokens)
     stats = {**stats, **cut_stats}

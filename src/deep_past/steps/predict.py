@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from deep_past.corpus.names import fill_placeholders
 from deep_past.io import read_frame, read_jsonl, write_csv
 from deep_past.modeling.base import base_model_path, load_model_and_tokenizer
 from deep_past.text.long_sources import join_pieces
@@ -51,6 +52,11 @@ def generate_file(
 
     records = read_jsonl(prompts_jsonl)
     outputs = generate(net, tokenizer, [r["prompt"] for r in records], GenerateConfig(**generation))
+    # A name_slots prompt masked the source's names: their spellings go back in.
+    outputs = [
+        [fill_placeholders(o, r["slots"]) for o in outs] if "slots" in r else outs
+        for r, outs in zip(records, outputs, strict=True)
+    ]
     # Records of one id are the pieces of a source too long for one prompt: joined in order,
     # hypothesis by hypothesis.
     record_ids = [r["id"] for r in records]
