@@ -11,7 +11,7 @@ On a CUDA machine (docs/gpu.md: one command, within 8 minutes on an H200):
      batch-64 / batch-1 (goal >= 5x);
   3. precision: greedy ids in fp16 and bf16 against fp32 on the same prompts, with inf/nan
      logits and the largest |hidden state| counted (deep_past.modeling.precision);
-  4. with --demo-rules: the demo graph's train and predict steps (deep_past.pipeline) on cuda
+  4. with --demo-rules: the demo graph's train and predict steps (deep_past.steps) on cuda
      and on cpu, and how many predictions agree.
 Writes one JSON (default benchmarks/results/gpu-<date>.json; deep_past.kaggle.budget scales its
 step times to the Kaggle GPUs) and prints a table; the last line is the batch-64 / batch-1
