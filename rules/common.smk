@@ -71,19 +71,32 @@ def grid_run_dirs():
     }
 
 
+def given_configfiles():
+    """The --configfile files of this run (the workflow's own config/config.yaml left out),
+    relative to the workflow where they are in it."""
+    default = os.path.join(workflow.basedir, "config", "config.yaml")
+    files = []
+    for path in map(os.path.abspath, workflow.configfiles):
+        if path == os.path.abspath(default):
+            continue
+        inside = path.startswith(os.path.abspath(workflow.basedir) + os.sep)
+        files.append(os.path.relpath(path, workflow.basedir) if inside else path)
+    return files or ["config/config.yaml"]
+
+
 def shipped_base_provenance():
     """What the shipped base's model card says about its making."""
     return {
         "data": f"Training documents of {config['data_dir']} (validation share "
         f"{config['data']['val_fraction']} held out by document), alignment "
         f"{config['data']['alignment']}, pair kinds {', '.join(config['data']['train_kinds'])}.",
-        "command": "snakemake -c2 --configfile config/base-build.yaml --config "
+        "command": f"snakemake -c2 --configfile {' '.join(given_configfiles())} --config "
         f"data_dir={config['data_dir']} -- results/shipped_base",
         "eval_set": config["eval_set"],
         "settings": {
             **{
                 k: config[k]
-                for k in ("scratch_model", "pretrain", "grid", "generation")
+                for k in ("model", "scratch_model", "pretrain", "grid", "generation")
             },
             "hparams": {h: config["hparams"][h] for h in config["grid"]["hparams"]},
         },
