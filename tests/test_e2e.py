@@ -11,7 +11,7 @@ from workflow_helpers import snakemake
 
 pytestmark = pytest.mark.slow
 
-RUN = "plain/default/r8/s0/last"
+RUN = "name_slots/default/r8/s0/last"
 
 
 def test_submission_is_valid(demo_run):
@@ -21,13 +21,13 @@ def test_submission_is_valid(demo_run):
 
 def test_scores_cover_every_system_and_split(demo_run):
     table = pd.read_csv(demo_run / "results" / "ablation" / "scores.tsv", sep="\t")
-    systems = {RUN, "zeroshot/plain", "memory", "mbr/all"}
+    systems = {RUN, "zeroshot/name_slots", "memory", "mbr/all"}
     assert set(zip(table.system, table.split, strict=True)) == {
         (system, split) for system in systems for split in ("val", "eval")
     }
     run = table[table.system == RUN].iloc[0]
     assert (run.prompt, run.hparams, run["rank"], run.seed, run.ckpt) == (
-        "plain",
+        "name_slots",
         "default",
         8,
         0,
