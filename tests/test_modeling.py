@@ -132,11 +132,18 @@ def test_factories_return_none_or_reject() -> None:
     q = quantization_config("nf4", "cpu")
     assert q.load_in_4bit and q.bnb_4bit_quant_type == "nf4" and q.bnb_4bit_use_double_quant
     assert q.bnb_4bit_compute_dtype == torch.float32
-    assert quantization_config("nf4", "cuda").bnb_4bit_compute_dtype == torch.bfloat16
     with pytest.raises(ValueError, match="unknown quantization"):
         quantization_config("int3")
     with pytest.raises(ValueError, match="rank"):
         lora_config(0)
+
+
+@pytest.mark.parametrize("bf16, compute", [(True, torch.bfloat16), (False, torch.float16)])
+def test_nf4_computes_in_bf16_only_where_the_gpu_has_it(monkeypatch, bf16, compute) -> None:
+    # Kaggle's T4 has no bf16: its QLoRA compute is fp16.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    assert quantization_config("nf4", "cuda").bnb_4bit_compute_dtype == compute
 
 
 def test_choose_device() -> None:

@@ -281,3 +281,18 @@ def test_config_from_yaml_and_overrides(data, tmp_path: Path) -> None:
     yml.write_text("model: x\nrank: 3\n")
     with pytest.raises(ValueError, match=r"run.yaml: unknown TrainConfig fields \['rank'\]"):
         config_from_args(["--config", str(yml)])
+
+
+def test_the_shipped_base_is_copied_into_results_without_a_machine_path(tmp_path: Path) -> None:
+    from deep_past.modeling.base import base_model_path
+    from deep_past.steps.train import base_model_dir
+
+    shipped = Path(__file__).resolve().parents[1] / "resources" / "models" / "tiny"
+    out = tmp_path / "results" / "base_model"
+    base_model_dir("tiny", {}, tmp_path / "unused.csv", out, shipped=shipped)
+    manifest = json.loads((out / "base_model.json").read_text())
+    # The Kaggle export records where its base came from: never an absolute path of this machine.
+    assert manifest == {"model": "tiny", "path": "."}
+    assert base_model_path(out) == str(out)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        assert (out / name).read_bytes() == (shipped / name).read_bytes()

@@ -232,8 +232,12 @@ def quantization_config(name: str | None, device: str = "cpu") -> BitsAndBytesCo
     import torch
     from transformers import BitsAndBytesConfig
 
-    # bf16 compute on GPUs; the CPU kernels of bitsandbytes are exact and fast enough in fp32.
-    compute = torch.bfloat16 if device == "cuda" else torch.float32
+    # bf16 compute on GPUs that have it, fp16 on those that do not (Kaggle's T4); the CPU
+    # kernels of bitsandbytes are exact and fast enough in fp32.
+    if device != "cuda":
+        compute = torch.float32
+    else:
+        compute = torch.bfloat16 if _has_bf16() else torch.float16
     return BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type="nf4",
@@ -266,11 +270,17 @@ def lora_config(
     )
 
 
+def _has_bf16() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
 def _torch_dtype(dtype: str, device: str) -> Any:
     import torch
 
     if dtype == "auto":
-        if device == "cuda" and torch.cuda.is_bf16_supported():
+        if device == "cuda" and _has_bf16():
             return torch.bfloat16
         return torch.float32
     try:

@@ -51,8 +51,10 @@ def base_model_dir(
     if model == "tiny":
         if shipped is None or not (Path(shipped) / "config.json").is_file():
             raise FileNotFoundError(f"the shipped base model is missing: {shipped}")
-        # Absolute, so the runs load it wherever snakemake's working directory is.
-        write_json({"model": "tiny", "path": str(Path(shipped).resolve())}, out / MANIFEST)
+        # A copy (18 MB), so results/ holds no path of this machine: the Kaggle export's
+        # manifest records where its base came from.
+        shutil.copytree(shipped, out, dirs_exist_ok=True)
+        write_json({"model": "tiny", "path": "."}, out / MANIFEST)
     else:
         # A hub name or a local directory: loaded (and cached by transformers) where it is used.
         write_json({"model": model, "path": model}, out / MANIFEST)
