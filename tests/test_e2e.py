@@ -69,15 +69,14 @@ def test_best_submission_is_the_marked_system_and_at_least_the_memory(demo_run):
 
 def test_finetuning_the_shipped_base_learns(demo_run):
     """From the shipped base (a model that already translates, never trained on the demo's
-    documents), fine-tuning on them lowers the training loss and raises chrF++ over the base's
-    zero-shot answers on both labelled splits. (The validation loss itself stays flat, within
-    0.02 of the base's: docs/data-methods.md.)"""
+    documents), fine-tuning on them lowers the training and the validation loss and raises
+    chrF++ over the base's zero-shot answers on both labelled splits."""
     run_dir = demo_run / "results" / "runs" / RUN.rsplit("/", 1)[0] / "train"
     history = json.loads((run_dir / "log_history.json").read_text())
     train_losses = [e["loss"] for e in history if "loss" in e]
     assert sum(train_losses[-3:]) / 3 < train_losses[0]
     evals = [e["eval_loss"] for e in history if "eval_loss" in e]
-    assert len(evals) >= 2 and abs(evals[-1] - evals[0]) < 0.1  # evals[0]: before training
+    assert len(evals) >= 2 and evals[-1] < evals[0]  # evals[0]: before training
     table = pd.read_csv(demo_run / "results" / "ablation" / "scores.tsv", sep="\t")
     for split in ("val", "eval"):
         chrf = table[table.split == split].set_index("system")["chrf"]
