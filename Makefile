@@ -53,7 +53,10 @@ DATA ?= data/kaggle
 base-model: setup
 	$(BIN)/snakemake -c$(CORES) --set-threads train=1 --configfile config/base-build.yaml \
 		--config data_dir=$(DATA) -- results/shipped_base
-	@echo "copy results/shipped_base to resources/models/tiny to make it the default base"
+	@echo "stage 1 done: copy results/shipped_base to resources/models/tiny; stage 2 (names as"
+	@echo "placeholders, 6 epochs): make clean, then snakemake -c$(CORES) --set-threads train=1 predict=1"
+	@echo "  --configfile config/base-build.yaml config/base-long.yaml --config data_dir=$(DATA)"
+	@echo "  -- results/shipped_base, and copy that to resources/models/tiny (its model card: the scores)"
 
 # Cluster / cloud GPU (docs/cluster.md). `snakemake --profile cloud-gpu` finds the profile in
 # the user's snakemake config dir: link it there (this checkout's copy, kept up to date by git).
