@@ -12,10 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from deep_past.prompting.hints import HintTables
+from deep_past.prompting.hints import HintTables, memory_splits
 from deep_past.steps.dataset import pairs_files, prompt_file, sft_files
 from deep_past.steps.predict import predict_file
-from deep_past.steps.preprocess import preprocess_test_file, preprocess_train_file
+from deep_past.steps.preprocess import (
+    lexicon_files,
+    preprocess_test_file,
+    preprocess_train_file,
+)
 from deep_past.steps.train import base_model_dir, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +65,21 @@ def demo_rules(
         work / "alignment_stats.json",
         **{k: config["data"][k] for k in ("val_fraction", "split_seed", "alignment")},
     )
+    # The hint tables the prompt variant may need (name_slots: the name speller's), as the
+    # lexicon and pairs rules write them.
+    lexicon_files(
+        data / "OA_Lexicon_eBL.csv",
+        data / "eBL_Dictionary.csv",
+        work / "train.csv",
+        work / "lexicon.csv",
+        work / "proper_nouns.csv",
+    )
+    tables = {
+        split: HintTables(
+            work / "lexicon.csv", work / "proper_nouns.csv", work / "pairs.csv", memory_splits(split)
+        )
+        for split in ("train", "test")
+    }
     base = work / "base_model"
     shipped = Path(__file__).resolve().parents[1] / "resources" / "models" / "tiny"
     base_model_dir(config["model"], config["scratch_model"], work / "train.csv", base, shipped)
@@ -71,7 +90,7 @@ def demo_rules(
         prompt,
         work / "sft_train.jsonl",
         work / "sft_val.jsonl",
-        HintTables(),
+        tables["train"],
         out_stats=work / "sft_stats.json",
         **budget,
     )
@@ -79,7 +98,7 @@ def demo_rules(
         work / "test.csv",
         prompt,
         work / "prompts.jsonl",
-        HintTables(),
+        tables["test"],
         out_stats=work / "prompt_stats.json",
         **budget,
     )

@@ -81,6 +81,8 @@ def test_exported_inputs_and_a_whole_tablet_row_give_a_valid_submission(wf, demo
     overlay.write_text(
         yaml.safe_dump(
             {
+                # plain: its prompts show the source as it is, pieces and all
+                "grid": {"prompt": ["plain"]},
                 "mbr": {"long": {"members": ["zeroshot/plain", "memory"]}},
                 "generation": {"max_new_tokens": 8},  # 100+ prompts on CPU: keep answers short
             }
