@@ -76,7 +76,10 @@ def demo_rules(
     )
     tables = {
         split: HintTables(
-            work / "lexicon.csv", work / "proper_nouns.csv", work / "pairs.csv", memory_splits(split)
+            work / "lexicon.csv",
+            work / "proper_nouns.csv",
+            work / "pairs.csv",
+            memory_splits(split),
         )
         for split in ("train", "test")
     }
