@@ -96,11 +96,15 @@ def paired_bootstrap(
     )
 
 
-def _by_id(csv: str | Path, column: str) -> dict[str, str]:
+def _by_id(csv: str | Path, columns: Sequence[str]) -> dict[str, str]:
+    """id -> the first of ``columns`` the file has (read_frame keeps every cell a string)."""
     frame = read_frame(csv)
-    if column not in frame.columns:
-        raise ValueError(f"{csv}: no column '{column}' (columns: {list(frame.columns)})")
-    return dict(zip(frame["id"].astype(str), frame[column].astype(str), strict=True))
+    column = next((c for c in columns if c in frame.columns), None)
+    if column is None:
+        raise ValueError(
+            f"{csv}: no column {' or '.join(columns)} (columns: {list(frame.columns)})"
+        )
+    return dict(zip(frame["id"], frame[column], strict=True))
 
 
 def paired_bootstrap_files(
@@ -112,10 +116,8 @@ def paired_bootstrap_files(
 ) -> PairedBootstrap:
     """:func:`paired_bootstrap` of two prediction files on a split's (or a references file's)
     segments, matched by id."""
-    refs_frame = read_frame(segments_csv)
-    column = "reference" if "reference" in refs_frame.columns else "translation"
-    refs = _by_id(segments_csv, column)
-    systems = [_by_id(path, "translation") for path in (system_csv, baseline_csv)]
+    refs = _by_id(segments_csv, ("reference", "translation"))
+    systems = [_by_id(path, ("translation",)) for path in (system_csv, baseline_csv)]
     for path, predictions in zip((system_csv, baseline_csv), systems, strict=True):
         missing = [i for i in refs if i not in predictions]
         if missing:
