@@ -91,7 +91,7 @@ def main() -> None:
         print(f"{rule:<18}{len(seconds):>5}{sum(seconds):>10.1f}")
     print()
     shown = ["system", "split", "bleu", "chrf", "geomean", "selected"]
-    print(scores[scores["split"] == "eval"][shown].to_string(index=False))
+    print(scores[shown].sort_values(["split", "system"]).to_string(index=False))
     print(f"\nsubmission: {rows} rows")
     ratio = wall / TARGET_S
     print(f"wall {wall:.1f} s with -c{args.cores}; target {TARGET_S:.0f} s; ratio {ratio:.2f}")
