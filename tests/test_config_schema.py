@@ -128,3 +128,17 @@ def test_config_readme_is_generated_from_the_schema():
         "`kaggle.budget.margin`",
     ):
         assert key in readme
+
+
+@pytest.mark.parametrize(
+    "overlay",
+    sorted(p.name for p in (ROOT / "config").glob("*.yaml") if p.name != "config.yaml"),
+)
+def test_every_shipped_overlay_validates_on_the_defaults(overlay):
+    """Each config/*.yaml, merged onto the defaults as --configfile merges it, passes the schema
+    (a typo in an overlay would otherwise surface only when a user runs it)."""
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    update_config(config, yaml.safe_load((ROOT / "config" / overlay).read_text()))
+    validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))
