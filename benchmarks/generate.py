@@ -6,9 +6,10 @@ Usage: python benchmarks/generate.py [--model DIR] [--prompt name_slots] [--batc
 Prompts are the test segments of a Kaggle-shaped data dir (default the demo's 47; e.g.
 ``--data-dir ../shared/data --test ../shared/data/dev/test.csv`` for 289, closer to the real
 test's 4,000), preprocessed as the pipeline does, through the project's prompt variants and the
-model's chat template; the hint tables and the memory come from that dir's training documents. Greedy decoding both ways, same
-new-token budget rule; prints the generated tokens per second of each, how many outputs are
-identical, and on the last line the batched/one-at-a-time speed ratio (goal >= 5x).
+model's chat template; the hint tables and the memory come from that dir's training documents.
+Greedy decoding both ways, same new-token budget rule; prints the generated tokens per second of
+each, how many outputs are identical, and on the last line the batched/one-at-a-time speed
+ratio (goal >= 5x).
 """
 
 from __future__ import annotations
