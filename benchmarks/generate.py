@@ -27,7 +27,7 @@ GOAL = 5.0
 os.environ.setdefault("TQDM_DISABLE", "1")  # the table, not a progress bar per call
 
 
-def test_prompts(
+def segment_prompts(
     prompt: str, base_dir: Path, data_dir: Path, test_csv: Path
 ) -> list[list[dict[str, str]]]:
     """The test segments as chat prompts of ``prompt``, as the prompts rule builds them."""
@@ -41,16 +41,15 @@ def test_prompts(
         preprocess_train_file,
     )
 
-    demo = data_dir
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         (out / "base").mkdir()
         (out / "base" / MANIFEST).write_text(f'{{"model": "bench", "path": "{base_dir}"}}')
-        preprocess_train_file(demo / "train.csv", out / "train.csv")
+        preprocess_train_file(data_dir / "train.csv", out / "train.csv")
         preprocess_test_file(test_csv, out / "test.csv", sample_csv=None)
         pairs_files(
             out / "train.csv",
-            demo / "Sentences_Oare_FirstWord_LinNum.csv",
+            data_dir / "Sentences_Oare_FirstWord_LinNum.csv",
             out / "pairs.csv",
             out / "val.csv",
             out / "stats.json",
@@ -59,8 +58,8 @@ def test_prompts(
             alignment="auto",
         )
         lexicon_files(
-            demo / "OA_Lexicon_eBL.csv",
-            demo / "eBL_Dictionary.csv",
+            data_dir / "OA_Lexicon_eBL.csv",
+            data_dir / "eBL_Dictionary.csv",
             out / "train.csv",
             out / "lexicon.csv",
             out / "proper_nouns.csv",
@@ -110,7 +109,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     test_csv = args.test or args.data_dir / "test.csv"
-    prompts = test_prompts(args.prompt, args.model.resolve(), args.data_dir, test_csv)
+    prompts = segment_prompts(args.prompt, args.model.resolve(), args.data_dir, test_csv)
     if args.limit:
         prompts = prompts[: args.limit]
     model, tokenizer = load_model_and_tokenizer(args.model, device="cpu")
