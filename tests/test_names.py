@@ -9,6 +9,7 @@ from deep_past.corpus.names import (
     english_spelling,
     fill_name_slots,
     fill_placeholders,
+    mask_as_query,
     mask_names,
     mask_target,
     skeleton,
@@ -138,3 +139,14 @@ def test_a_placeholder_the_source_lacks_is_dropped() -> None:
 def test_names_missing_from_the_translation_stay_as_written() -> None:
     assert mask_target("He paid.", {"PN1": "Ennānum"}) == "He paid."
     assert mask_target("Puzur-Ana paid.", {"PN1": "Ennānum"}) == "Puzur-Ana paid."
+
+
+def test_a_match_takes_the_placeholders_of_the_names_it_stands_for() -> None:
+    """A memory match shown beside a masked query: its names that fill the query's slots (or
+    are the query's names) get the query's placeholders, so PN1 is one person everywhere; a
+    name with no counterpart stays as written."""
+    query = "IGI a-šùr-i-dí DUMU en-na-nim"
+    masked, slots = mask_names(query, speller())
+    assert masked == "IGI PN1 DUMU PN2"
+    match = "IGI šu-a-nim DUMU en-na-nim a-na pu-zur₄-a-na"
+    assert mask_as_query(match, query, slots, speller()) == "IGI PN1 DUMU PN2 a-na pu-zur₄-a-na"

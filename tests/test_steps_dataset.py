@@ -100,3 +100,49 @@ def test_name_slots_mask_the_prompt_and_generation_fills_them_back(
     generate_file(None, None, prompts, tmp_path / "raw.csv", {})
     raw = pd.read_csv(tmp_path / "raw.csv")["raw"][0]
     assert raw == f"Thus {names['english'][0]}: say to {names['english'][1]} and."
+
+
+def test_memory_matches_in_placeholders_beside_a_masked_source(
+    tiny_dir: Path, lexicon_tables: Path, tmp_path: Path
+):
+    """name_slots_memory_k1: the memory is asked with the source as written, and its match is
+    shown with the query's placeholders on both sides, the same as in the source to translate."""
+    base = tmp_path / "base"
+    base.mkdir()
+    write_json({"model": "x", "path": str(tiny_dir)}, base / "base_model.json")
+    nouns = pd.read_csv(lexicon_tables / "proper_nouns.csv")
+    names = nouns[nouns["type"] == "PN"].drop_duplicates("english").head(3).reset_index()
+    form, english = names["form"], names["english"]
+    pairs = tmp_path / "pairs.csv"
+    pd.DataFrame(
+        {
+            "oare_id": ["d1"],
+            "source": [f"um-ma {form[2]} a-na {form[1]} qí-bi-ma"],
+            "target": [f"Thus {english[2]}: say to {english[1]}."],
+            "kind": ["sentence_dp"],
+            "split": ["train"],
+            "position": [0],
+        }
+    ).to_csv(pairs, index=False)
+    segments = tmp_path / "segments.csv"
+    query = f"um-ma {form[0]} a-na {form[1]} qí-bi-ma"
+    pd.DataFrame({"id": ["a"], "text_id": ["t"], "source": [query]}).to_csv(segments, index=False)
+    tables = HintTables(
+        lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv", pairs, ("train",)
+    )
+    prompts = tmp_path / "p.jsonl"
+    prompt_file(
+        segments,
+        "name_slots_memory_k1",
+        prompts,
+        tables,
+        base_dir=base,
+        max_tokens=2048,
+        out_stats=tmp_path / "p.stats.json",
+    )
+    (record,) = read_jsonl(prompts)
+    shown = record["prompt"][-1]["content"]
+    assert record["slots"] == {"PN1": english[0], "PN2": english[1]}
+    memory, translate = shown.split("\n\nTranslate:\n")
+    assert translate == "um-ma PN1 a-na PN2 qí-bi-ma"
+    assert memory.splitlines()[1:] == ["um-ma PN1 a-na PN2 qí-bi-ma", "=> Thus PN1: say to PN2."]

@@ -203,6 +203,20 @@ def mask_names(source: str, speller: NameSpeller) -> tuple[str, dict[str, str]]:
     return " ".join(tokens), slots
 
 
+def mask_as_query(text: str, query: str, slots: Mapping[str, str], speller: NameSpeller) -> str:
+    """``text`` (a memory match's transliteration) with the query's placeholders: each name that
+    is one of the query's names, or fills the same slot of the aligned skeletons, becomes that
+    name's placeholder (``slots`` from ``mask_names(query)``); other names stay as written."""
+    placeholder = {(p.rstrip("0123456789"), fold(e)): p for p, e in slots.items()}
+    renamed = dict(_slot_pairs(query, text, speller))  # match name -> the query's name there
+    tokens = []
+    for token in str(text).split():
+        name = speller.name(renamed.get(token, token))
+        found = placeholder.get((name.type, fold(name.english))) if name else None
+        tokens.append(found or token)
+    return " ".join(tokens)
+
+
 def mask_target(target: str, slots: Mapping[str, str], min_similarity: float = 0.6) -> str:
     """A training translation with the spans spelling each slot's name replaced by the slot's
     placeholder (fuzzy, diacritic-insensitive, ties refused; a name not found stays as written)."""

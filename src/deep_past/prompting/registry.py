@@ -99,6 +99,18 @@ PROMPTS: dict[str, PromptVariant] = {
         PromptVariant("memory_k1", "source + the memory's best match", matches=1),
         PromptVariant("memory_k2", "source + the memory's 2 best matches", matches=2),
         PromptVariant("name_slots", "source with names as placeholders PN1, GN1", slots=True),
+        PromptVariant(
+            "name_slots_memory_k1",
+            "names as placeholders + the memory's best match, in placeholders too",
+            slots=True,
+            matches=1,
+        ),
+        PromptVariant(
+            "name_slots_memory_k2",
+            "names as placeholders + the memory's 2 best matches, in placeholders too",
+            slots=True,
+            matches=2,
+        ),
     )
 }
 

@@ -121,7 +121,7 @@ def sft_files(
     for name, segments, out in (("train", train, out_train), ("val", read_frame(val_csv), out_val)):
         if speller is not None:
             segments = mask_names_in(segments, speller)
-        inputs = prompt_inputs(segments, variant, **hints)
+        inputs = prompt_inputs(segments, variant, speller=speller, **hints)
         inputs, all_stats[name] = fit_inputs(inputs, variant, count, max_tokens)
         write_jsonl(sft_records(segments, inputs, prompt), out)
         log.info("%s: %d records; %s", out, len(segments), all_stats[name])
@@ -149,9 +149,10 @@ def prompt_file(
         log.warning("prompt budget %d is over the model's context: %d", max_tokens, context)
         max_tokens = context
     segments, cut_stats = cut_long_segments(segments, variant, count, max_tokens, segments_csv)
-    if "slots" in variant.features:
-        segments = mask_names_in(segments, name_speller(tables))
-    inputs = prompt_inputs(segments, variant, **hint_functions(variant, tables))
+    speller = name_speller(tables) if "slots" in variant.features else None
+    if speller is not None:
+        segments = mask_names_in(segments, speller)
+    inputs = prompt_inputs(segments, variant, speller=speller, **hint_functions(variant, tables))
     inputs, stats = fit_inputs(inputs, variant, count, max_tokens)
     stats = {**stats, **cut_stats}
     write_jsonl(prediction_records(segments, inputs, prompt), out)
