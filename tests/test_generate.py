@@ -170,3 +170,52 @@ def test_predict_file_keeps_every_sampled_hypothesis(tmp_path: Path, tiny_dir: P
     )
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert frame["id"].tolist() == ["0"] * 3 + ["1"] * 3 + ["2"] * 3
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "tiny"
+
+
+def test_greedy_rounds_give_the_one_at_a_time_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows leave a greedy batch when they end and the rest are regrouped: the outputs are what
+    one prompt at a time gives (each row its own budget), in input order, in several rounds."""
+    from deep_past.modeling.base import load_model_and_tokenizer
+
+    model, tok = load_model_and_tokenizer(SHIPPED, device="cpu")
+    messages = [conversation(s) for s in SOURCES]
+    alone = generate(model, tok, messages, GenerateConfig(batch_size=1, max_new_tokens=24))
+    calls: list[int] = []
+    original = model.generate
+
+    def counted(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["input_ids"].shape[0])
+        return original(**kwargs)
+
+    monkeypatch.setattr(model, "generate", counted)
+    cfg = GenerateConfig(batch_size=4, max_new_tokens=24, refill_tokens=3)
+    assert cfg.refills and not GenerateConfig(batch_size=1).refills
+    assert generate(model, tok, messages, cfg) == alone
+    assert len(calls) > 2 and calls[0] == 4  # rounds, first a full batch
+    assert calls[-1] < 4  # the finished rows have left
+    assert all(len(x) == 1 and x[0] for x in alone)
+
+
+def test_greedy_rounds_respect_each_rows_budget(tiny) -> None:
+    """A random model rarely ends: every row runs to its own budget (ratio x its source)."""
+    model, tok = tiny
+    cfg = GenerateConfig(
+        batch_size=3, max_new_tokens=40, max_new_tokens_ratio=1.0, min_new_tokens=2
+    )
+    messages = [conversation(s) for s in SOURCES]
+    out = generate(model, tok, messages, GenerateConfig(**{**cfg.__dict__, "refill_tokens": 5}))
+    alone = generate(model, tok, messages, GenerateConfig(**{**cfg.__dict__, "batch_size": 1}))
+    assert out == alone
+    lengths = [len(tok(m[-1]["content"], add_special_tokens=False)["input_ids"]) for m in messages]
+    for (text,), n in zip(out, lengths, strict=True):
+        assert len(tok(text, add_special_tokens=False)["input_ids"]) <= cfg.budget(n) + 1
+
+
+def test_refill_tokens_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="refill_tokens"):
+        GenerateConfig(refill_tokens=-1)
+    assert not GenerateConfig(batch_size=8, num_beams=2).refills
+    assert not GenerateConfig(batch_size=8, refill_tokens=0).refills

@@ -42,11 +42,17 @@ class GenerateConfig:
     max_new_tokens_ratio: float = 2.0
     min_new_tokens: int = 32
     seed: int = 0
+    # Greedy batches decode in rounds of this many new tokens: between rounds the finished rows
+    # leave and the rest are regrouped, so a batch stops paying for rows that are done while
+    # one runs on (0: one round per batch, as beam search and sampling always do).
+    refill_tokens: int = 32
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "num_beams", "num_return_sequences", "max_new_tokens"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.refill_tokens < 0:
+            raise ValueError(f"refill_tokens must be >= 0, got {self.refill_tokens}")
         if self.min_new_tokens < 0:
             raise ValueError(f"min_new_tokens must be >= 0, got {self.min_new_tokens}")
         if self.max_new_tokens_ratio <= 0:
@@ -61,6 +67,12 @@ class GenerateConfig:
             )
         if self.do_sample and (self.temperature <= 0 or not 0 < self.top_p <= 1):
             raise ValueError("sampling needs temperature > 0 and top_p in (0, 1]")
+
+    @property
+    def refills(self) -> bool:
+        """Whether batches decode in rounds: greedy, one answer per prompt, batches of two+."""
+        greedy = not self.do_sample and self.num_beams == 1 and self.num_return_sequences == 1
+        return greedy and self.refill_tokens > 0 and self.batch_size > 1
 
     def budget(self, longest_source: int) -> int:
         """New-token budget for a batch whose longest source has this many tokens."""
@@ -170,6 +182,9 @@ def generate(
     model.eval()
     device = next(model.parameters()).device
     kwargs = _decode_kwargs(cfg, tokenizer)
+    if cfg.refills:
+        with torch.inference_mode():
+            return _greedy_in_rounds(model, tokenizer, encoded, src_len, cfg, kwargs)
     batches = _batches([len(x) for x in encoded], prompts, cfg.batch_size)
     with torch.inference_mode():
         for batch in tqdm(batches, desc="generate", unit="batch"):
@@ -191,6 +206,74 @@ def generate(
             for row, i in enumerate(batch):
                 results[i] = [t.strip() for t in texts[row * n : (row + 1) * n]]
     return results
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    return set(eos) if isinstance(eos, list | tuple) else {eos}
+
+
+def _greedy_in_rounds(
+    model: Any,
+    tokenizer: Any,
+    encoded: list[list[int]],
+    src_len: list[int],
+    cfg: GenerateConfig,
+    kwargs: dict[str, Any],
+) -> list[list[str]]:
+    """Greedy decoding in rounds of ``cfg.refill_tokens`` new tokens. Each round groups the
+    unfinished rows, longest first, into batches; a row leaves when it ends or reaches its own
+    budget, and a row that goes on is fed back its prompt plus what it has generated (greedy, so
+    the continuation is the one uninterrupted decoding would give)."""
+    from tqdm.auto import tqdm
+
+    device = next(model.parameters()).device
+    eos = _eos_ids(model, tokenizer)
+    budgets = [cfg.budget(n) for n in src_len]
+    ids = [list(x) for x in encoded]
+    for i, n in _over_context(model, budgets, ids):  # keep the end, as the batched path does
+        ids[i] = ids[i][n:]
+    new: list[list[int]] = [[] for _ in ids]
+    pending = list(range(len(ids)))
+    progress = tqdm(total=sum(budgets), desc="generate", unit="tok")
+    while pending:
+        pending.sort(key=lambda i: (-len(ids[i]) - len(new[i]), i))
+        still = []
+        for start in range(0, len(pending), cfg.batch_size):
+            batch = pending[start : start + cfg.batch_size]
+            steps = min(cfg.refill_tokens, max(budgets[i] - len(new[i]) for i in batch))
+            inputs = tokenizer.pad(
+                {"input_ids": [ids[i] + new[i] for i in batch]}, return_tensors="pt"
+            ).to(device)
+            out = model.generate(**inputs, max_new_tokens=steps, **kwargs)
+            width = inputs["input_ids"].shape[1]
+            for row, i in enumerate(batch):
+                tokens = out[row, width:].tolist()
+                end = next((k for k, t in enumerate(tokens) if t in eos), None)
+                room = budgets[i] - len(new[i])
+                taken = tokens[: min(room, len(tokens) if end is None else end + 1)]
+                new[i] += taken
+                progress.update(len(taken))
+                if end is None and len(new[i]) < budgets[i] and len(tokens) == steps:
+                    still.append(i)
+                else:
+                    progress.update(budgets[i] - len(new[i]))  # the budget it leaves unused
+        pending = still
+    progress.close()
+    return [[tokenizer.decode(t, skip_special_tokens=True).strip()] for t in new]
+
+
+def _over_context(model: Any, budgets: list[int], ids: list[list[int]]) -> list[tuple[int, int]]:
+    """(row, tokens to drop from its start) for prompts the model's context cannot hold beside
+    their budget, each with a warning (see ``_context_room``)."""
+    dropped = []
+    for i, (budget, row) in enumerate(zip(budgets, ids, strict=True)):
+        room = _context_room(model, budget, [(i, len(row))])
+        if room is not None:
+            dropped.append((i, len(row) - room))
+    return dropped
 
 
 # ---------------------------------------------------------------- command line
