@@ -102,3 +102,22 @@ def test_rule_scripts_import_only_steps():
     for script in sorted(scripts.glob("*.py")):
         others = {m for m in imports(script) if room(m) not in ("steps", "logs")}
         assert not others, f"{script.name} imports {others}: rule scripts call steps only"
+
+
+def test_the_rules_import_no_table_or_model_library():
+    """What the rule files import at parse time is light: every snakemake call (a dry run, a
+    job's own start) pays for it, and pandas alone costs a few tenths of a second."""
+    import re
+    import subprocess
+    import sys
+
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    found = set()
+    for smk in rules.glob("*.smk"):
+        found |= set(re.findall(r"^from (deep_past[\w.]*) import", smk.read_text(), re.M))
+    assert "deep_past.modeling.base" in found
+    heavy = ("pandas", "numpy", "torch", "transformers", "yaml")
+    loaded = f"print([m for m in {heavy} if m in sys.modules])"
+    code = f"import sys\nimport {', '.join(sorted(found))}\n{loaded}"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", f"the rules' imports load {done.stdout.strip()}"

@@ -16,9 +16,10 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a table is read: the rules (a dry run) never pay for it
+    import pandas as pd
 
 
 class DataError(ValueError):
@@ -76,6 +77,8 @@ def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
         raise DataError(path, f"not valid UTF-8 (byte {err.start})", row=line) from None
     if not text.strip():
         raise DataError(path, "file is empty")
+    import pandas as pd
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
@@ -112,6 +115,8 @@ def _packed_format(path: Path, raw: bytes) -> str | None:
 
 def read_frame(path: str | Path) -> pd.DataFrame:
     """A CSV the pipeline wrote itself: every column as text, empty cells as ''."""
+    import pandas as pd
+
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
