@@ -191,7 +191,7 @@ def test_greedy_rounds_give_the_one_at_a_time_outputs(monkeypatch: pytest.Monkey
         return original(**kwargs)
 
     monkeypatch.setattr(model, "generate", counted)
-    cfg = GenerateConfig(batch_size=4, max_new_tokens=24, refill_tokens=3)
+    cfg = GenerateConfig(batch_size=4, max_new_tokens=24, refill_tokens=1)
     assert cfg.refills and not GenerateConfig(batch_size=1).refills
     assert generate(model, tok, messages, cfg) == alone
     assert len(calls) > 2 and calls[0] == 4  # rounds, first a full batch
