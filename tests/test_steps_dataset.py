@@ -15,6 +15,21 @@ from deep_past.prompting.hints import HintTables
 from deep_past.steps.dataset import prompt_file
 
 
+def one_prompt(segments: Path, variant: str, tables: HintTables, base: Path, out: Path) -> dict:
+    """The prompt file of a one-segment split, within the tiny model's context: its record."""
+    prompt_file(
+        segments,
+        variant,
+        out,
+        tables,
+        base_dir=base,
+        max_tokens=2048,
+        out_stats=out.with_suffix(".stats.json"),
+    )
+    (record,) = read_jsonl(out)
+    return record
+
+
 def test_prompt_file_measures_and_keeps_the_budget(
     tiny_dir: Path, lexicon_tables: Path, demo_dir: Path, tmp_path: Path
 ):
@@ -78,16 +93,7 @@ def test_name_slots_mask_the_prompt_and_generation_fills_them_back(
     pd.DataFrame({"id": ["a"], "text_id": ["t"], "source": [source]}).to_csv(segments, index=False)
     tables = HintTables(lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv", None)
     prompts = tmp_path / "p.jsonl"
-    prompt_file(
-        segments,
-        "name_slots",
-        prompts,
-        tables,
-        base_dir=base,
-        max_tokens=2048,
-        out_stats=tmp_path / "p.stats.json",
-    )
-    (record,) = read_jsonl(prompts)
+    record = one_prompt(segments, "name_slots", tables, base, prompts)
     shown = record["prompt"][-1]["content"]
     assert names["form"][1] not in shown and "PN" in shown
     assert sorted(record["slots"].values()) == sorted(names["english"])
@@ -131,16 +137,7 @@ def test_memory_matches_in_placeholders_beside_a_masked_source(
         lexicon_tables / "lexicon.csv", lexicon_tables / "proper_nouns.csv", pairs, ("train",)
     )
     prompts = tmp_path / "p.jsonl"
-    prompt_file(
-        segments,
-        "name_slots_memory_k1",
-        prompts,
-        tables,
-        base_dir=base,
-        max_tokens=2048,
-        out_stats=tmp_path / "p.stats.json",
-    )
-    (record,) = read_jsonl(prompts)
+    record = one_prompt(segments, "name_slots_memory_k1", tables, base, prompts)
     shown = record["prompt"][-1]["content"]
     assert record["slots"] == {"PN1": english[0], "PN2": english[1]}
     memory, translate = shown.split("\n\nTranslate:\n")
