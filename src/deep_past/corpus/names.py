@@ -207,7 +207,7 @@ def mask_as_query(text: str, query: str, slots: Mapping[str, str], speller: Name
     """``text`` (a memory match's transliteration) with the query's placeholders: each name that
     is one of the query's names, or fills the same slot of the aligned skeletons, becomes that
     name's placeholder (``slots`` from ``mask_names(query)``); other names stay as written."""
-    placeholder = {(p.rstrip("0123456789"), fold(e)): p for p, e in slots.items()}
+    placeholder = {(_PLACEHOLDER.fullmatch(p)[1], fold(e)): p for p, e in slots.items()}
     renamed = dict(_slot_pairs(query, text, speller))  # match name -> the query's name there
     tokens = []
     for token in str(text).split():

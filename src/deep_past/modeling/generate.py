@@ -228,7 +228,8 @@ def _greedy_in_rounds(
     groups the unfinished rows, longest first, into batches; a row leaves when it ends or reaches
     its own budget, and a row that goes on is fed back its prompt plus what it has generated
     (greedy, so the continuation is the one uninterrupted decoding would give). On the 289 dev
-    prompts this doubled the speed of the one-round batches (benchmarks/generate.py)."""
+    prompts it took batches of 32 from 4.0x to 5.1x the one-at-a-time speed
+    (benchmarks/generate.py)."""
     from tqdm.auto import tqdm
 
     device = next(model.parameters()).device
