@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from deep_past.systems import SystemId
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
@@ -21,7 +23,15 @@ if os.environ.get("DEEP_PAST_CLUSTER_TESTS") != "1":
     collect_ignore_glob = ["test_*.py"]
 
 TARGET = "results/submission.csv"
-RUN = "results/runs/plain/default/r8/s0/train"
+# The demo's one grid run, read from the default config so that a new default cannot leave
+# these tests looking at a run that is no longer made.
+_GRID = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["grid"]
+SYSTEM = SystemId.run(
+    *(_GRID[k][0] for k in ("prompt", "hparams", "lora_rank", "seed", "checkpoint"))
+)
+RUN = f"results/runs/{SYSTEM.run_dir}/train"
+TRAIN_LOG = f"results/logs/train/{SYSTEM.run_dir}.log"
+PREDICTIONS = f"results/predictions/{SYSTEM}"
 LINKED = ("Snakefile", "rules", "workflow", "envs", "profiles", "src", "resources")
 # Every run here trains 12 steps (the demo trains 108) with a checkpoint every 4: what is tested
 # is where jobs run, kills and resumes, not the model.

@@ -18,7 +18,16 @@ from pathlib import Path
 import pytest
 import services
 import yaml
-from conftest import ROOT, RUN, TARGET, planned_gpu_jobs, snakemake, workflow_copy
+from conftest import (
+    PREDICTIONS,
+    ROOT,
+    RUN,
+    TARGET,
+    TRAIN_LOG,
+    planned_gpu_jobs,
+    snakemake,
+    workflow_copy,
+)
 
 # Test-only speed-ups: squeue (no slurmdbd here) and status checks every 2 s instead of 40 s.
 FAST = ("--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2")
@@ -102,13 +111,13 @@ def test_demo_graph_on_slurm(local_run: Path, profile_home: dict, tmp_path: Path
     trains = [r for r in records if rule_of(r["Comment"]) == "train"]
     assert [r["JobState"] for r in trains] == ["CANCELLED", "COMPLETED"]
     assert trains[0]["JobId"] == killed_id
-    train_log = (wf / "results/logs/train/plain/default/r8/s0.log").read_text()
+    train_log = (wf / TRAIN_LOG).read_text()
     assert f"resuming from {RUN}.partial/{ckpt}" in train_log
     print(f"train job {killed_id} scancelled after {ckpt}; retried job resumed from it")
 
     assert (wf / TARGET).read_bytes() == (local_run / TARGET).read_bytes()
     for split in ("val", "eval", "test"):
-        raw = f"results/predictions/plain/default/r8/s0/last/{split}.raw.csv"
+        raw = f"{PREDICTIONS}/{split}.raw.csv"
         assert (wf / raw).read_bytes() == (local_run / raw).read_bytes()
 
 
@@ -129,7 +138,7 @@ def test_two_gpu_training_runs_ddp_in_one_job(profile_home: dict, tmp_path: Path
     print(table(records))
     assert done.returncode == 0, done.stderr[-4000:]
     assert [(rule_of(r["Comment"]), r["TresPerJob"]) for r in records] == [("train", "gres:gpu:2")]
-    log = (wf / "results/logs/train/plain/default/r8/s0.log").read_text()
+    log = (wf / TRAIN_LOG).read_text()
     ranks = sorted(re.findall(r"trainer: process (\d) of world_size (\d), backend (\w+)", log))
     print("ranks:", ranks)
     assert ranks == [("0", "2", "gloo"), ("1", "2", "gloo")]
