@@ -300,19 +300,25 @@ def is_model_output(wildcards):
     """A model's answers (a grid run's or the zero-shot base's, or their samples), not the
     memory's or an ensemble's."""
     system = wildcards.system
-    if wildcards.tree == "samples":  # <system>/k{k}_t{temp} or memory/nbest{k}
+    if wildcards.get("tree") == "samples":  # <system>/k{k}_t{temp} or memory/nbest{k}
         system = system.rsplit("/", 1)[0]
     return SystemId.parse(system).is_model
 
 
-def get_postprocess_inputs(wildcards):
-    """Name correction needs the proper-noun table and the sources (model systems only)."""
+def get_name_table(wildcards):
+    """Name correction's proper-noun table (model outputs only: the memory's and the
+    ensembles' answers come from corrected ones)."""
     if not (config["postprocess"]["correct_names"] and is_model_output(wildcards)):
         return {}
-    return {
-        "proper_nouns": "results/data/proper_nouns.csv",
-        "segments": f"results/data/segments/{wildcards.split}.csv",
-    }
+    return {"proper_nouns": "results/data/proper_nouns.csv"}
+
+
+def get_postprocess_inputs(wildcards):
+    """Name correction needs the proper-noun table and the sources."""
+    names = get_name_table(wildcards)
+    if not names:
+        return {}
+    return {**names, "segments": f"results/data/segments/{wildcards.split}.csv"}
 
 
 def get_prompt_stats(wildcards=None):

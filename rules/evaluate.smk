@@ -2,17 +2,26 @@
 
 
 rule evaluate:
+    # A labelled split's answers are post-processed and scored in one job, not two: a large
+    # grid has one such job per system and split, and each job costs a process start and a
+    # share of the dry run.
     input:
-        predictions="results/predictions/{system}/{split}.csv",
+        unpack(get_name_table) if config["postprocess"]["correct_names"] else [],
+        raw="results/predictions/{system}/{split}.raw.csv",
         segments="results/data/segments/{split}.csv",
     output:
+        predictions="results/predictions/{system}/{split}.csv",
         scores="results/scores/{system}/{split}.json",
     log:
         "results/logs/evaluate/{system}/{split}.log",
     benchmark:
         "results/benchmarks/evaluate/{system}/{split}.tsv"
+    wildcard_constraints:
+        split="val|eval",
     conda:
         "../envs/cpu.yaml"
+    params:
+        min_similarity=config["postprocess"]["min_similarity"],
     script:
         "../workflow/scripts/evaluate.py"
 

@@ -46,10 +46,15 @@ rule predict_zeroshot:
         "../workflow/scripts/predict.py"
 
 
+# The labelled splits' answers: rules/evaluate.smk cleans and scores them in one job.
+ruleorder: evaluate > postprocess
+
+
 rule postprocess:
     input:
-        # An input function only where name correction needs more files: one call per job
-        # otherwise, a cost in the dry run of a large grid.
+        # The test split's answers and the samples (the labelled splits': rule evaluate). An
+        # input function only where name correction needs more files: a call per job costs
+        # the dry run of a large grid.
         unpack(get_postprocess_inputs) if config["postprocess"]["correct_names"] else [],
         raw="results/{tree}/{system}/{split}.raw.csv",
     output:

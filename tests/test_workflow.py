@@ -26,6 +26,31 @@ def test_default_graph(wf):
     assert named["predict"] == 2 and named["predict_zeroshot"] == 2 and named["memory"] == 3
 
 
+def test_labelled_answers_are_cleaned_and_scored_in_one_job(wf):
+    """evaluate (val, eval) writes the cleaned answers and their scores; postprocess only cleans
+    the test split's; name correction gives the proper-noun table to model outputs only."""
+    counts = job_counts(wf)
+    assert counts["evaluate"] == 8 and counts["postprocess"] == 4  # test: 3 systems, mbr
+    (wf / "names.yaml").write_text("postprocess: {correct_names: true}\n")
+    done = snakemake(wf, "-n", "--configfile", "names.yaml")
+    assert done.returncode == 0, done.stderr
+    jobs = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", done.stdout):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        output = re.search(r"^\s+output: (.+)$", block, flags=re.M)
+        if head and output:
+            inputs = re.search(r"^\s+input: (.+)$", block, flags=re.M).group(1)
+            jobs[output.group(1).split(", ")[0]] = (head.group(1), inputs.split(", "))
+    model = "results/predictions/name_slots/default/r8/s0/last"
+    rule, inputs = jobs[f"{model}/val.csv"]
+    assert rule == "evaluate" and "results/data/proper_nouns.csv" in inputs
+    rule, inputs = jobs[f"{model}/test.csv"]
+    assert rule == "postprocess" and "results/data/proper_nouns.csv" in inputs
+    assert "results/data/segments/test.csv" in inputs
+    rule, inputs = jobs["results/predictions/memory/val.csv"]
+    assert rule == "evaluate" and "results/data/proper_nouns.csv" not in inputs
+
+
 def test_grid_multiplies_runs_not_training(wf):
     overlay = wf / "grid.yaml"
     overlay.write_text(

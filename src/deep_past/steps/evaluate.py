@@ -1,4 +1,5 @@
-"""Workflow steps (rules/evaluate.smk): a system's scores on a split, and the ablation table."""
+"""Workflow steps (rules/evaluate.smk): a system's cleaned answers and scores on a labelled
+split, and the ablation table."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from deep_past.io import (
     read_json,
     write_json,
 )
+from deep_past.steps.predict import postprocess_file
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,27 @@ def evaluate_file(
     scores = corpus_scores([pred[i] for i in segments["id"]], segments["reference"].tolist())
     log.info("%s: %s", predictions_csv, scores)
     write_json(scores, out_json)
+
+
+def postprocess_and_evaluate(
+    raw_csv: str | Path,
+    segments_csv: str | Path,
+    predictions_csv: str | Path,
+    scores_json: str | Path,
+    *,
+    proper_nouns_csv: str | Path | None = None,
+    min_similarity: float = 0.9,
+) -> None:
+    """A labelled split's raw answers cleaned (``steps.predict.postprocess_file``, names
+    respelled when a proper-noun table is given), then scored against its references."""
+    postprocess_file(
+        raw_csv,
+        predictions_csv,
+        proper_nouns_csv=proper_nouns_csv,
+        segments_csv=segments_csv if proper_nouns_csv else None,
+        min_similarity=min_similarity,
+    )
+    evaluate_file(predictions_csv, segments_csv, scores_json)
 
 
 def ablation_files(
