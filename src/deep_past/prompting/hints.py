@@ -34,14 +34,19 @@ def memory_splits(split: str) -> tuple[str, ...]:
     return ("train",) if split in ("train", "val") else ("train", "val")
 
 
-def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]:
+def hint_functions(
+    variant: PromptVariant, tables: HintTables, speller: Any = None
+) -> dict[str, Any]:
     """Callables that fill the prompt parts ``variant`` shows, built from ``tables``, which must
-    hold every table the variant's features need (``PromptVariant.tables``)."""
+    hold every table the variant's features need (``PromptVariant.tables``). ``speller``: the
+    tables' name speller when the caller has one (it takes seconds to build on the full data);
+    otherwise it is built once, when a hint first needs it."""
     missing = [name for name in variant.tables if not getattr(tables, name)]
     if missing:
         raise ValueError(
             f"prompt variant '{variant.name}' needs the hint tables {missing}, which were not given"
         )
+    spell = (lambda: speller) if speller is not None else cache(lambda: name_speller(tables))
     hints: dict[str, Callable[..., Any]] = {}
     if "lexicon" in variant.features:
         from deep_past.corpus.lexicon import index_lexicon, lexicon_hints
@@ -54,9 +59,9 @@ def hint_functions(variant: PromptVariant, tables: HintTables) -> dict[str, Any]
         names = index_names(read_frame(tables.proper_nouns))
         hints["name_hint"] = lambda src: name_hints(src.split(), names)
     if "shots" in variant.features:
-        hints["shots"] = _shots(read_frame(tables.memory), variant.shots, tables)
+        hints["shots"] = _shots(read_frame(tables.memory), variant.shots, spell)
     if "matches" in variant.features:
-        hints["matches"] = _matches(read_frame(tables.memory), variant.matches, tables)
+        hints["matches"] = _matches(read_frame(tables.memory), variant.matches, tables, spell)
     return hints
 
 
@@ -68,12 +73,12 @@ def name_speller(tables: HintTables) -> Any:
 
 
 def _matches(
-    pairs: pd.DataFrame, k: int, tables: HintTables
+    pairs: pd.DataFrame, k: int, tables: HintTables, spell: Callable[[], Any]
 ) -> Callable[[str, str], Sequence[tuple[str, str, float]]]:
     from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
 
     stored = pairs[pairs["split"].isin(tables.match_splits)]
-    memory = TranslationMemory.from_pairs(stored, MemoryConfig(), names=name_speller(tables))
+    memory = TranslationMemory.from_pairs(stored, MemoryConfig(), names=spell())
 
     def matches(source: str, text_id: str) -> Sequence[tuple[str, str, float]]:
         # Never the segment's own document: a training example must learn to repair a match
@@ -84,7 +89,7 @@ def _matches(
 
 
 def _shots(
-    pairs: pd.DataFrame, k: int, tables: HintTables
+    pairs: pd.DataFrame, k: int, spell: Callable[[], Any]
 ) -> Callable[[str, str], Sequence[tuple[str, str]]]:
     from deep_past.retrieval.index import PairIndex
 
@@ -93,7 +98,7 @@ def _shots(
     @cache
     def index() -> PairIndex:
         # Search only (no memory, no word table), built when the first prompt asks for shots.
-        return PairIndex.from_pairs(train, names=name_speller(tables))
+        return PairIndex.from_pairs(train, names=spell())
 
     def shots(source: str, text_id: str) -> Sequence[tuple[str, str]]:
         # Never show a segment's own document: that would leak its reference into the prompt.

@@ -107,7 +107,6 @@ def sft_files(
     asked) and for the validation loss (val segments); prompt token statistics of both."""
     variant = get_variant(prompt)
     pairs = read_frame(pairs_csv)
-    hints = hint_functions(variant, tables)
     count = token_counter(base_dir)
     train = training_segments(pairs, kinds)
     if synthetic:
@@ -118,6 +117,7 @@ def sft_files(
         train = pd.concat([train, extra], ignore_index=True)
     all_stats = {}
     speller = name_speller(tables) if "slots" in variant.features else None
+    hints = hint_functions(variant, tables, speller)
     for name, segments, out in (("train", train, out_train), ("val", read_frame(val_csv), out_val)):
         if speller is not None:
             segments = mask_names_in(segments, speller)
@@ -152,7 +152,9 @@ def prompt_file(
     speller = name_speller(tables) if "slots" in variant.features else None
     if speller is not None:
         segments = mask_names_in(segments, speller)
-    inputs = prompt_inputs(segments, variant, speller=speller, **hint_functions(variant, tables))
+    inputs = prompt_inputs(
+        segments, variant, speller=speller, **hint_functions(variant, tables, speller)
+    )
     inputs, stats = fit_inputs(inputs, variant, count, max_tokens)
     stats = {**stats, **cut_stats}
     write_jsonl(prediction_records(segments, inputs, prompt), out)
