@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 GOAL = 5.0
 os.environ.setdefault("TQDM_DISABLE", "1")  # the table, not a progress bar per call
 
@@ -31,42 +32,17 @@ def segment_prompts(
     prompt: str, base_dir: Path, data_dir: Path, test_csv: Path
 ) -> list[list[dict[str, str]]]:
     """The test segments as chat prompts of ``prompt``, as the prompts rule builds them."""
+    from hint_data import prepare_hint_data
+
     from deep_past.io import read_jsonl
     from deep_past.modeling.base import MANIFEST
-    from deep_past.prompting.hints import HintTables, memory_splits
-    from deep_past.steps.dataset import pairs_files, prompt_file
-    from deep_past.steps.preprocess import (
-        lexicon_files,
-        preprocess_test_file,
-        preprocess_train_file,
-    )
+    from deep_past.steps.dataset import prompt_file
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         (out / "base").mkdir()
         (out / "base" / MANIFEST).write_text(f'{{"model": "bench", "path": "{base_dir}"}}')
-        preprocess_train_file(data_dir / "train.csv", out / "train.csv")
-        preprocess_test_file(test_csv, out / "test.csv", sample_csv=None)
-        pairs_files(
-            out / "train.csv",
-            data_dir / "Sentences_Oare_FirstWord_LinNum.csv",
-            out / "pairs.csv",
-            out / "val.csv",
-            out / "stats.json",
-            val_fraction=0.1,
-            split_seed=0,
-            alignment="auto",
-        )
-        lexicon_files(
-            data_dir / "OA_Lexicon_eBL.csv",
-            data_dir / "eBL_Dictionary.csv",
-            out / "train.csv",
-            out / "lexicon.csv",
-            out / "proper_nouns.csv",
-        )
-        tables = HintTables(
-            out / "lexicon.csv", out / "proper_nouns.csv", out / "pairs.csv", memory_splits("test")
-        )
+        tables = prepare_hint_data(data_dir, out, test_csv=test_csv)["test"]
         prompt_file(
             out / "test.csv",
             prompt,

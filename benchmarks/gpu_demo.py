@@ -11,15 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from hint_data import prepare_hint_data
 
-from deep_past.prompting.hints import HintTables, memory_splits
-from deep_past.steps.dataset import pairs_files, prompt_file, sft_files
+from deep_past.steps.dataset import prompt_file, sft_files
 from deep_past.steps.predict import predict_file
-from deep_past.steps.preprocess import (
-    lexicon_files,
-    preprocess_test_file,
-    preprocess_train_file,
-)
 from deep_past.steps.train import base_model_dir, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,36 +48,14 @@ def demo_rules(
     data = ROOT / config["data_dir"]
     work.mkdir(parents=True, exist_ok=True)
     prompt = config["grid"]["prompt"][0]
-    preprocess_train_file(data / "train.csv", work / "train.csv")
-    preprocess_test_file(
-        data / "test.csv", work / "test.csv", sample_csv=data / "sample_submission.csv"
-    )
-    pairs_files(
-        work / "train.csv",
-        data / "Sentences_Oare_FirstWord_LinNum.csv",
-        work / "pairs.csv",
-        work / "val.csv",
-        work / "alignment_stats.json",
+    # The hint tables the prompt variant may need (name_slots: the name speller's), as the
+    # preprocessing, lexicon and pairs rules write them.
+    tables = prepare_hint_data(
+        data,
+        work,
+        sample_csv=data / "sample_submission.csv",
         **{k: config["data"][k] for k in ("val_fraction", "split_seed", "alignment")},
     )
-    # The hint tables the prompt variant may need (name_slots: the name speller's), as the
-    # lexicon and pairs rules write them.
-    lexicon_files(
-        data / "OA_Lexicon_eBL.csv",
-        data / "eBL_Dictionary.csv",
-        work / "train.csv",
-        work / "lexicon.csv",
-        work / "proper_nouns.csv",
-    )
-    tables = {
-        split: HintTables(
-            work / "lexicon.csv",
-            work / "proper_nouns.csv",
-            work / "pairs.csv",
-            memory_splits(split),
-        )
-        for split in ("train", "test")
-    }
     base = work / "base_model"
     shipped = Path(__file__).resolve().parents[1] / "resources" / "models" / "tiny"
     base_model_dir(config["model"], config["scratch_model"], work / "train.csv", base, shipped)
