@@ -14,7 +14,7 @@ import pandas as pd
 from hint_data import prepare_hint_data
 
 from deep_past.steps.dataset import prompt_file, sft_files
-from deep_past.steps.predict import predict_file
+from deep_past.steps.predict import predict_answers
 from deep_past.steps.train import base_model_dir, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,14 +90,14 @@ def demo_rules(
             run_dir,
         )
         trained = time.perf_counter()
-        predict_file(
+        predict_answers(
             base,
-            work / "prompts.jsonl",
-            work / f"predict-{where}.csv",
+            {"test": work / "prompts.jsonl"},
+            [("last", "test", work / f"predict-{where}.csv")],
+            work / f"timing-{where}.json",
             generation=config["generation"],
             model={"quantization": None, "device": where},
             run_dir=run_dir,
-            checkpoint="last",
         )
         history = json.loads((run_dir / "log_history.json").read_text())
         losses = [e["loss"] for e in history if "loss" in e]

@@ -6,7 +6,7 @@ import re
 
 from deep_past.modeling.base import quantization_mode
 from deep_past.prompting.registry import PROMPTS
-from deep_past.systems import PART_PATTERNS, PATTERNS, RUN, SystemId
+from deep_past.systems import PART_PATTERNS, PATTERNS, RUN, SystemId, kinds_regex
 
 # Optional paths and names: "" and null (`--config eval_set=` on the command line) both mean
 # none; spelled "" from here on, so every reader sees one value.
@@ -20,6 +20,28 @@ for _section, _key in (
         _section[_key] = ""
 
 SPLITS_SCORED = ["val"] + (["eval"] if config["eval_set"] else [])
+# Every split a system answers: the labelled ones, then test (the submission's). One job answers
+# them all: per job a process start, a model load and a share of every dry run, so a large grid
+# has a job per run, not per run, checkpoint and split.
+SPLITS = SPLITS_SCORED + ["test"]
+# A grid run's answers, (checkpoint, split) in this order: its predict and evaluate_run jobs
+# cover every checkpoint of grid.checkpoint; the scripts pair these with their file lists.
+RUN_ANSWERS = [(c, s) for c in config["grid"]["checkpoint"] for s in SPLITS]
+RUN_SCORED = [(c, s) for c, s in RUN_ANSWERS if s in SPLITS_SCORED]
+
+
+def each_split(pattern):
+    """``pattern`` for each of SPLITS, its other wildcards kept."""
+    return expand(pattern, split=SPLITS, allow_missing=True)
+
+
+def run_answer_files(pattern, answers=RUN_ANSWERS):
+    """``pattern`` (with {ckpt} and {split}) for each of a run's ``answers``, in their order."""
+    return [
+        expand(pattern, ckpt=ckpt, split=split, allow_missing=True)[0]
+        for ckpt, split in answers
+    ]
+
 
 # The systems' paths as wildcard patterns (deep_past.systems): RUN is a grid run's directory
 # "{prompt}/{hparams}/r{rank}/s{seed}", RUN_SYSTEM one of its checkpoints (RUN, then {ckpt}),
@@ -37,7 +59,6 @@ wildcard_constraints:
     ckpt=PART_PATTERNS["ckpt"],
     split="val|test|eval",
     system=r".+",
-    tree="predictions|samples",
     ensemble="|".join(config["mbr"]) or "no-ensembles",
     k=r"\d+",
     temp=r"[0-9.]+",
@@ -140,8 +161,7 @@ def _samples_path(system, name, split):
     return f"results/samples/{system}/{samples_leaf(config['mbr'][name])}/{split}.csv"
 
 
-def get_mbr_candidates(wildcards):
-    name, split = wildcards.ensemble, wildcards.split
+def mbr_candidates(name, split):
     paths = [f"results/predictions/{s}/{split}.csv" for s in mbr_members(name)]
     if config["mbr"][name]["samples"] > 0:
         runs = [s for s in mbr_members(name) if s in grid_systems()]
@@ -151,6 +171,11 @@ def get_mbr_candidates(wildcards):
             f"results/samples/memory/nbest{config['mbr'][name]['memory_nbest']}/{split}.csv"
         )
     return paths
+
+
+def get_mbr_candidates(wildcards):
+    """Every split's candidate files, split by split (each in get_mbr_member_names' order)."""
+    return [p for split in SPLITS for p in mbr_candidates(wildcards.ensemble, split)]
 
 
 def get_mbr_member_names(wildcards):
@@ -296,29 +321,25 @@ def get_synthetic_inputs(wildcards):
     }
 
 
-def is_model_output(wildcards):
+def is_model_output(system):
     """A model's answers (a grid run's or the zero-shot base's, or their samples), not the
     memory's or an ensemble's."""
-    system = wildcards.system
-    if wildcards.get("tree") == "samples":  # <system>/k{k}_t{temp} or memory/nbest{k}
-        system = system.rsplit("/", 1)[0]
+    if system.startswith("memory/nbest"):
+        return False
+    head, _, leaf = system.rpartition("/")
+    if re.fullmatch(SAMPLES.format(k=r"\d+", temp=r"[0-9.]+"), leaf):
+        system = head  # <system>/k{k}_t{temp}
     return SystemId.parse(system).is_model
 
 
+NAME_TABLE = {"proper_nouns": "results/data/proper_nouns.csv"}
+
+
 def get_name_table(wildcards):
-    """Name correction's proper-noun table (model outputs only: the memory's and the
+    """Name correction's proper-noun table, for model outputs only (the memory's and the
     ensembles' answers come from corrected ones)."""
-    if not (config["postprocess"]["correct_names"] and is_model_output(wildcards)):
-        return {}
-    return {"proper_nouns": "results/data/proper_nouns.csv"}
-
-
-def get_postprocess_inputs(wildcards):
-    """Name correction needs the proper-noun table and the sources."""
-    names = get_name_table(wildcards)
-    if not names:
-        return {}
-    return {**names, "segments": f"results/data/segments/{wildcards.split}.csv"}
+    names = config["postprocess"]["correct_names"]
+    return NAME_TABLE if names and is_model_output(wildcards.system) else {}
 
 
 def get_prompt_stats(wildcards=None):

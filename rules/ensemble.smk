@@ -1,21 +1,23 @@
-# The translation memory as a system, sampled candidates, and MBR ensembles over systems.
+# The translation memory as a system, sampled candidates, and MBR ensembles over systems; one
+# job per system (or sample set) answers every split.
 
 
 rule memory:
     input:
         pairs="results/data/pairs.csv",
-        segments="results/data/segments/{split}.csv",
+        segments=each_split("results/data/segments/{split}.csv"),
         lexicon="results/data/lexicon.csv",
         proper_nouns="results/data/proper_nouns.csv",
     output:
-        raw="results/predictions/memory/{split}.raw.csv",
+        raw=each_split("results/predictions/memory/{split}.raw.csv"),
     log:
-        "results/logs/memory/{split}.log",
+        "results/logs/memory.log",
     benchmark:
-        "results/benchmarks/memory/{split}.tsv"
+        "results/benchmarks/memory.tsv"
     conda:
         "../envs/cpu.yaml"
     params:
+        splits=SPLITS,
         options=config["memory_options"],
     script:
         "../workflow/scripts/memory.py"
@@ -23,49 +25,76 @@ rule memory:
 
 use rule memory as memory_nbest with:
     output:
-        raw="results/samples/memory/nbest{k}/{split}.raw.csv",
+        raw=each_split("results/samples/memory/nbest{k}/{split}.raw.csv"),
     log:
-        "results/logs/memory_nbest/{k}/{split}.log",
+        "results/logs/memory_nbest/{k}.log",
     benchmark:
-        "results/benchmarks/memory_nbest/{k}/{split}.tsv"
+        "results/benchmarks/memory_nbest/{k}.tsv"
 
 
 rule predict_samples:
     input:
         run=f"results/runs/{RUN}/train",
         base=base_model_dir(),
-        prompts="results/prompts/{prompt}/{split}.jsonl",
+        prompts=each_split("results/prompts/{prompt}/{split}.jsonl"),
     output:
-        raw=f"results/samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.raw.csv",
+        raw=each_split(f"results/samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.raw.csv"),
+        timing=f"results/samples/{RUN_SYSTEM}/{SAMPLES}/timing.json",
     log:
-        f"results/logs/predict_samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.log",
+        f"results/logs/predict_samples/{RUN_SYSTEM}/{SAMPLES}.log",
     benchmark:
-        f"results/benchmarks/predict_samples/{RUN_SYSTEM}/{SAMPLES}/{{split}}.tsv"
+        f"results/benchmarks/predict_samples/{RUN_SYSTEM}/{SAMPLES}.tsv"
     conda:
         "../envs/gpu.yaml"
     threads: 2
     resources:
         gpu=1,
     params:
+        answers=lambda wc: [(wc.ckpt, split) for split in SPLITS],
+        splits=SPLITS,
         model=model_settings(),
         generation=sampling_settings,
     script:
         "../workflow/scripts/predict.py"
 
 
+rule postprocess_samples:
+    # Samples are MBR candidates: cleaned like answers, never scored.
+    input:
+        unpack(get_name_table) if config["postprocess"]["correct_names"] else [],
+        raw=each_split("results/samples/{system}/{split}.raw.csv"),
+        segments=each_split("results/data/segments/{split}.csv"),
+    output:
+        predictions=each_split("results/samples/{system}/{split}.csv"),
+    log:
+        "results/logs/postprocess_samples/{system}.log",
+    benchmark:
+        "results/benchmarks/postprocess_samples/{system}.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        answers=[(None, split) for split in SPLITS],
+        splits=SPLITS,
+        scored=[],
+        min_similarity=config["postprocess"]["min_similarity"],
+    script:
+        "../workflow/scripts/evaluate.py"
+
+
 rule mbr:
     input:
         candidates=get_mbr_candidates,
     output:
-        raw=f"results/predictions/{MBR}/{{split}}.raw.csv",
+        raw=each_split(f"results/predictions/{MBR}/{{split}}.raw.csv"),
     log:
-        f"results/logs/{MBR}/{{split}}.log",
+        f"results/logs/{MBR}.log",
     benchmark:
-        f"results/benchmarks/{MBR}/{{split}}.tsv"
+        f"results/benchmarks/{MBR}.tsv"
     conda:
         "../envs/cpu.yaml"
     threads: 2
     params:
+        splits=SPLITS,
         members=get_mbr_member_names,
         utility=lambda wc: config["mbr"][wc.ensemble]["utility"],
         weights=lambda wc: config["mbr"][wc.ensemble]["weights"],

@@ -1,26 +1,56 @@
-# Corpus BLEU, chrF++ and their geometric mean per system and split, and one table of all.
+# Answers cleaned (post-processing, name correction) and scored: corpus BLEU, chrF++ and their
+# geometric mean per system and labelled split; then one table of all. One job per grid run
+# (every checkpoint) or other system, for every split.
 
 
-rule evaluate:
-    # A labelled split's answers are post-processed and scored in one job, not two: a large
-    # grid has one such job per system and split, and each job costs a process start and a
-    # share of the dry run.
+rule evaluate_run:
     input:
-        unpack(get_name_table) if config["postprocess"]["correct_names"] else [],
-        raw="results/predictions/{system}/{split}.raw.csv",
-        segments="results/data/segments/{split}.csv",
+        **(NAME_TABLE if config["postprocess"]["correct_names"] else {}),
+        raw=run_answer_files(f"results/predictions/{RUN}/{{ckpt}}/{{split}}.raw.csv"),
+        segments=each_split("results/data/segments/{split}.csv"),
     output:
-        predictions="results/predictions/{system}/{split}.csv",
-        scores="results/scores/{system}/{split}.json",
+        predictions=run_answer_files(
+            f"results/predictions/{RUN}/{{ckpt}}/{{split}}.csv"
+        ),
+        scores=run_answer_files(
+            f"results/scores/{RUN}/{{ckpt}}/{{split}}.json", RUN_SCORED
+        ),
     log:
-        "results/logs/evaluate/{system}/{split}.log",
+        f"results/logs/evaluate_run/{RUN}.log",
     benchmark:
-        "results/benchmarks/evaluate/{system}/{split}.tsv"
-    wildcard_constraints:
-        split="val|eval",
+        f"results/benchmarks/evaluate_run/{RUN}.tsv"
     conda:
         "../envs/cpu.yaml"
     params:
+        answers=RUN_ANSWERS,
+        splits=SPLITS,
+        scored=SPLITS_SCORED,
+        min_similarity=config["postprocess"]["min_similarity"],
+    script:
+        "../workflow/scripts/evaluate.py"
+
+
+rule evaluate:
+    input:
+        unpack(get_name_table) if config["postprocess"]["correct_names"] else [],
+        raw=each_split("results/predictions/{system}/{split}.raw.csv"),
+        segments=each_split("results/data/segments/{split}.csv"),
+    output:
+        predictions=each_split("results/predictions/{system}/{split}.csv"),
+        scores=expand("results/scores/{{system}}/{split}.json", split=SPLITS_SCORED),
+    log:
+        "results/logs/evaluate/{system}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{system}.tsv"
+    wildcard_constraints:
+        # The grid runs' systems: evaluate_run, a job per run.
+        system=kinds_regex("zeroshot", "memory", "mbr"),
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        answers=[(None, split) for split in SPLITS],
+        splits=SPLITS,
+        scored=SPLITS_SCORED,
         min_similarity=config["postprocess"]["min_similarity"],
     script:
         "../workflow/scripts/evaluate.py"

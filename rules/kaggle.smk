@@ -63,6 +63,7 @@ rule kaggle_time_budget:
         segments="results/data/segments/test.csv",
         prompts=kaggle_prompts,
         raw=kaggle_raw,
+        timings=kaggle_timings,
         gpu=kaggle_gpu_benchmark,
     output:
         budget="results/kaggle/time_budget.json",

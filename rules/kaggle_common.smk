@@ -59,18 +59,14 @@ def _kaggle_member(system, sampling=None):
         return {"name": "memory", "system": system, "kind": "memory"}
     if sampling is None:
         raw = f"results/predictions/{system}/test.raw.csv"
-        # As the benchmark paths of the predict and predict_zeroshot rules.
-        bench = (
-            f"predict/{system}"
-            if sid.kind == "run"
-            else f"predict_zeroshot/{sid.prompt}"
-        )
-        benchmark = f"results/benchmarks/{bench}/test.tsv"
+        # As the timing outputs of the predict (a job per run) and predict_zeroshot rules.
+        job_dir = sid.run_dir if sid.kind == "run" else system
+        timing = f"results/predictions/{job_dir}/timing.json"
         generation, name = dict(config["generation"]), system
     else:
         leaf = f"{system}/{samples_leaf(sampling)}"
         raw = f"results/samples/{leaf}/test.raw.csv"
-        benchmark = f"results/benchmarks/predict_samples/{leaf}/test.tsv"
+        timing = f"results/samples/{leaf}/timing.json"
         generation = sampling_settings(
             SimpleNamespace(k=sampling["samples"], temp=sampling["temperature"])
         )
@@ -83,7 +79,7 @@ def _kaggle_member(system, sampling=None):
         "run": f"results/runs/{sid.run_dir}/train" if sid.kind == "run" else None,
         "generation": generation,
         "raw": raw,
-        "benchmark": benchmark,
+        "timing": timing,
     }
 
 
@@ -175,6 +171,10 @@ def kaggle_raw(wildcards):
     return [m["raw"] for m in kaggle_model_members()]
 
 
+def kaggle_timings(wildcards):
+    return list(dict.fromkeys(m["timing"] for m in kaggle_model_members()))
+
+
 def kaggle_notebook_sources(wildcards):
     """The package files the notebook inlines: a code change re-renders it."""
     ensemble = kaggle_system().kind == "mbr"
@@ -224,7 +224,7 @@ def kaggle_budget_settings(wildcards):
                 "name": m["name"],
                 "prompts": f"results/prompts/{m['prompt']}/test.jsonl",
                 "raw": m["raw"],
-                "benchmark_tsv": m["benchmark"],
+                "timing_json": m["timing"],
                 "generation": m["generation"],
             }
             for m in kaggle_model_members()

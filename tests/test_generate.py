@@ -142,34 +142,53 @@ def test_a_prompt_over_the_models_context_keeps_its_end_with_a_warning(
     assert f"its first {n_long - 88} tokens are dropped" in caplog.text
 
 
-def test_predict_file_keeps_every_sampled_hypothesis(tmp_path: Path, tiny_dir: Path) -> None:
-    """MBR's sampled members: k hypotheses per id, one row each, in id order."""
+def test_predict_answers_keeps_every_sampled_hypothesis(
+    tmp_path: Path, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MBR's sampled members: k hypotheses per id, one row each, in id order; one model load
+    answers both splits, and timing.json gives each answer file its prompts and seconds."""
     import pandas as pd
 
+    from deep_past.modeling import base as base_module
     from deep_past.modeling.base import MANIFEST
-    from deep_past.steps.predict import predict_file
+    from deep_past.steps import predict as step
 
+    loads = []
+    real_load = base_module.load_model_and_tokenizer
+    monkeypatch.setattr(
+        step, "load_model_and_tokenizer", lambda *a, **k: loads.append(a) or real_load(*a, **k)
+    )
     base = tmp_path / "base"
     base.mkdir()
     (base / MANIFEST).write_text(json.dumps({"model": "scratch", "path": str(tiny_dir)}))
-    prompts = tmp_path / "prompts.jsonl"
-    prompts.write_text(
-        "".join(
-            json.dumps({"id": str(i), "prompt": conversation(s)}, ensure_ascii=False) + "\n"
-            for i, s in enumerate(SOURCES[:3])
+    prompts = {}
+    for split, sources in (("val", SOURCES[:3]), ("test", SOURCES[3:5])):
+        prompts[split] = tmp_path / f"{split}.jsonl"
+        prompts[split].write_text(
+            "".join(
+                json.dumps({"id": str(i), "prompt": conversation(s)}, ensure_ascii=False) + "\n"
+                for i, s in enumerate(sources)
+            )
         )
-    )
     generation = {"do_sample": True, "num_return_sequences": 3, "temperature": 0.7}
-    out = tmp_path / "samples.csv"
-    predict_file(
+    outs = {split: str(tmp_path / f"{split}.raw.csv") for split in prompts}
+    step.predict_answers(
         base,
         prompts,
-        out,
+        [(None, split, out) for split, out in outs.items()],
+        tmp_path / "timing.json",
         generation={**generation, "max_new_tokens": 4, "min_new_tokens": 1},
         model={"device": "cpu"},
     )
-    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(outs["val"], dtype=str, keep_default_na=False)
     assert frame["id"].tolist() == ["0"] * 3 + ["1"] * 3 + ["2"] * 3
+    assert len(pd.read_csv(outs["test"])) == 2 * 3
+    assert len(loads) == 1
+    timing = json.loads((tmp_path / "timing.json").read_text())
+    assert {k: v["prompts"] for k, v in timing.items()} == {outs["val"]: 3, outs["test"]: 2}
+    assert all(
+        v["s"] == pytest.approx(v["load_s"] + v["generate_s"], abs=0.01) for v in timing.values()
+    )
 
 
 SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "tiny"

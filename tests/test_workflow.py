@@ -17,22 +17,18 @@ def wf(tmp_path):
 def test_default_graph(wf):
     counts = job_counts(wf)
     assert counts["train"] == 1
-    # val + eval per system, and test for each: `submission: best` may take any of them.
-    assert counts["predict"] == 3 and counts["predict_zeroshot"] == 3
-    assert counts["memory"] == 3 and counts["mbr"] == 3
-    assert counts["evaluate"] == 8 and counts["submission"] == 1
-    # A named submission predicts the test set with that system alone.
+    # One job per system answers val, eval and test (`submission: best` may take any test).
+    assert counts["predict"] == 1 and counts["predict_zeroshot"] == 1
+    assert counts["memory"] == 1 and counts["mbr"] == 1
+    assert counts["evaluate_run"] == 1 and counts["evaluate"] == 3  # zero-shot, memory, mbr
+    assert counts["submission"] == 1
     named = job_counts(wf, "--config", "submission=memory")
-    assert named["predict"] == 2 and named["predict_zeroshot"] == 2 and named["memory"] == 3
+    assert named == counts
 
 
-def test_labelled_answers_are_cleaned_and_scored_in_one_job(wf):
-    """evaluate (val, eval) writes the cleaned answers and their scores; postprocess only cleans
-    the test split's; name correction gives the proper-noun table to model outputs only."""
-    counts = job_counts(wf)
-    assert counts["evaluate"] == 8 and counts["postprocess"] == 4  # test: 3 systems, mbr
-    (wf / "names.yaml").write_text("postprocess: {correct_names: true}\n")
-    done = snakemake(wf, "-n", "--configfile", "names.yaml")
+def dry_run_jobs(wf, *args):
+    """Each job of a dry run: its first output, mapped to (rule, inputs, outputs)."""
+    done = snakemake(wf, "-n", *args)
     assert done.returncode == 0, done.stderr
     jobs = {}
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", done.stdout):
@@ -40,18 +36,31 @@ def test_labelled_answers_are_cleaned_and_scored_in_one_job(wf):
         output = re.search(r"^\s+output: (.+)$", block, flags=re.M)
         if head and output:
             inputs = re.search(r"^\s+input: (.+)$", block, flags=re.M).group(1)
-            jobs[output.group(1).split(", ")[0]] = (head.group(1), inputs.split(", "))
+            outputs = output.group(1).split(", ")
+            jobs[outputs[0]] = (head.group(1), inputs.split(", "), outputs)
+    return jobs
+
+
+def test_answers_are_cleaned_and_scored_in_one_job_per_system(wf):
+    """evaluate_run cleans every checkpoint's answers of a run on every split and scores the
+    labelled ones; name correction gives the proper-noun table to model outputs only."""
+    (wf / "names.yaml").write_text("postprocess: {correct_names: true}\n")
+    jobs = dry_run_jobs(wf, "--configfile", "names.yaml")
     model = "results/predictions/name_slots/default/r8/s0/last"
-    rule, inputs = jobs[f"{model}/val.csv"]
-    assert rule == "evaluate" and "results/data/proper_nouns.csv" in inputs
-    rule, inputs = jobs[f"{model}/test.csv"]
-    assert rule == "postprocess" and "results/data/proper_nouns.csv" in inputs
+    rule, inputs, outputs = jobs[f"{model}/val.csv"]
+    assert rule == "evaluate_run" and "results/data/proper_nouns.csv" in inputs
+    assert f"{model}/test.csv" in outputs and f"{model}/test.raw.csv" in inputs
+    scores = "results/scores/name_slots/default/r8/s0/last"
+    assert f"{scores}/eval.json" in outputs and f"{scores}/test.json" not in outputs
     assert "results/data/segments/test.csv" in inputs
-    rule, inputs = jobs["results/predictions/memory/val.csv"]
+    rule, inputs, outputs = jobs["results/predictions/memory/val.csv"]
     assert rule == "evaluate" and "results/data/proper_nouns.csv" not in inputs
+    assert "results/predictions/memory/test.csv" in outputs
+    rule, inputs, _ = jobs["results/predictions/zeroshot/name_slots/val.csv"]
+    assert rule == "evaluate" and "results/data/proper_nouns.csv" in inputs
 
 
-def test_grid_multiplies_runs_not_training(wf):
+def test_grid_multiplies_runs_not_jobs_per_checkpoint(wf):
     overlay = wf / "grid.yaml"
     overlay.write_text(
         yaml.safe_dump(
@@ -60,17 +69,26 @@ def test_grid_multiplies_runs_not_training(wf):
                     "prompt": ["plain", "doc_context"],
                     "lora_rank": [4, 8],
                     "seed": [0, 1],
-                    "checkpoint": ["last", "best"],
+                    "checkpoint": ["last", "best", "step4"],
                 }
             }
         )
     )
     counts = job_counts(wf, "--configfile", str(overlay))
     runs = 2 * 2 * 2
-    assert counts["train"] == runs
-    assert counts["predict"] == runs * 2 * 3  # val, eval and test per checkpoint (best)
-    assert counts["sft_data"] == 2
-    assert counts["evaluate"] == (runs * 2 + 2 + 1 + 1) * 2  # runs x ckpts, zero-shot, memory, mbr
+    assert counts["train"] == runs and counts["sft_data"] == 2
+    # A run's job answers its 3 checkpoints on val, eval and test: one model load each.
+    assert counts["predict"] == runs and counts["evaluate_run"] == runs
+    assert counts["predict_zeroshot"] == 2 and counts["evaluate"] == 2 + 1 + 1
+    jobs = dry_run_jobs(wf, "--configfile", str(overlay))
+    run = "results/predictions/doc_context/default/r8/s1"
+    rule, _, outputs = jobs[f"{run}/last/val.raw.csv"]
+    assert rule == "predict"
+    assert outputs == [
+        f"{run}/{ckpt}/{split}.raw.csv"
+        for ckpt in ("last", "best", "step4")
+        for split in ("val", "eval", "test")
+    ] + [f"{run}/timing.json"]
 
 
 def test_prompt_ranking_overlay_graph(wf):
@@ -85,8 +103,8 @@ def test_prompt_ranking_overlay_graph(wf):
         "eval_set=resources/demo",
     )
     assert counts["train"] == 4 and counts["sft_data"] == 4
-    assert counts["predict"] == 4 * 3  # val, eval and test per run (submission: best)
-    assert counts["memory"] == 3 and counts["mbr"] == 6  # ensembles "all" and "variants"
+    assert counts["predict"] == 4  # one job per run: val, eval and test
+    assert counts["memory"] == 1 and counts["mbr"] == 2  # ensembles "all" and "variants"
 
 
 def test_lint_clean(wf):

@@ -49,6 +49,12 @@ def _regex(pattern: str) -> re.Pattern[str]:
 _REGEXES = {kind: _regex(pattern) for kind, pattern in PATTERNS.items()}
 
 
+def kinds_regex(*kinds: str) -> str:
+    """A regex (no groups: a Snakemake wildcard constraint) of the ids of ``kinds``."""
+    plain = (re.sub(r"\(\?P<\w+>", "(?:", _REGEXES[kind].pattern) for kind in kinds)
+    return "|".join(f"(?:{r})" for r in plain)
+
+
 @dataclass(frozen=True)
 class SystemId:
     """One system's id, split into its parts (None where its kind has no such part)."""

@@ -1,14 +1,16 @@
 from deep_past.logs import job
 
 with job(snakemake.log[0]):
-    from deep_past.steps.evaluate import postprocess_and_evaluate
+    from deep_past.steps.evaluate import clean_and_score
 
-    i, o = snakemake.input, snakemake.output
-    postprocess_and_evaluate(
-        i.raw,
-        i.segments,
-        o.predictions,
-        o.scores,
+    i, o, p = snakemake.input, snakemake.output, snakemake.params
+    clean_and_score(
+        p.answers,
+        list(i.raw),
+        list(o.predictions),
+        list(o.get("scores", [])),
+        dict(zip(p.splits, i.segments, strict=True)),
+        scored=p.scored,
         proper_nouns_csv=i.get("proper_nouns"),
-        min_similarity=snakemake.params.min_similarity,
+        min_similarity=p.min_similarity,
     )

@@ -1,10 +1,11 @@
 """Kaggle time budget: measured throughput here, and an estimate of the offline run.
 
 What is measured (from the predict step's outputs): the test prompts and sources, the new tokens
-the model wrote, and the job's wall time (its benchmark), hence tokens/s and sequences/s on this
-machine. What is assumed: the hardware table below (peak fp16 FLOP/s and memory bandwidth), the
-efficiencies, a fixed Python overhead per decoding step, and, for a hub model whose tokenizer is
-not here, tokens per character. The estimate (a roofline model, see ``estimate_run``):
+the model wrote, and its wall time (the predict job's timing.json, model load included), hence
+tokens/s and sequences/s on this machine. What is assumed: the hardware table below (peak fp16
+FLOP/s and memory bandwidth), the efficiencies, a fixed Python overhead per decoding step, and,
+for a hub model whose tokenizer is not here, tokens per character. The estimate (a roofline
+model, see ``estimate_run``):
 
     prefill(batch) = rows * longest_prompt * 2 * N_matmul / (FLOPs * eff_flops)
     step(batch)    = max((W_bytes + KV_bytes) / (BW * eff_bw),
@@ -301,10 +302,10 @@ def _totals(
 
 
 def measure_predictions(
-    raw_csv: str | Path, benchmark_tsv: str | Path | None, tokenizer: Any | None
+    raw_csv: str | Path, timing_json: str | Path | None, tokenizer: Any | None
 ) -> dict[str, Any]:
-    """Sequences, new tokens and wall time of a finished predict job (wall time from its
-    benchmark, which includes loading the model)."""
+    """Sequences, new tokens and wall time of a finished answer file (wall time from its
+    predict job's ``timing.json``, loading the model included)."""
     import pandas as pd
 
     # As the pipeline reads it (sampled text can hold what the csv module splits differently).
@@ -313,9 +314,11 @@ def measure_predictions(
     if tokenizer is not None:
         ids = tokenizer(raw, add_special_tokens=False)["input_ids"]
         out["new_tokens"] = sum(len(t) for t in ids)
-    if benchmark_tsv is not None and Path(benchmark_tsv).is_file():
-        with open(benchmark_tsv, encoding="utf-8", newline="") as fh:
-            wall = float(next(csv.DictReader(fh, delimiter="\t"))["s"])
+    from deep_past.io import read_json
+
+    timing = read_json(timing_json) if timing_json and Path(timing_json).is_file() else {}
+    if str(raw_csv) in timing:
+        wall = float(timing[str(raw_csv)]["s"])
         out["wall_s"] = wall
         out["sequences_per_s"] = len(raw) / wall if wall else None
         if "new_tokens" in out:
@@ -341,7 +344,7 @@ def time_budget(
     margin: float = 0.2,
     model_dir: str | Path | None = None,
     raw_csv: str | Path | None = None,
-    benchmark_tsv: str | Path | None = None,
+    timing_json: str | Path | None = None,
     assume: Assumptions = Assumptions(),
     out_json: str | Path | None = None,
     gpu_json: str | Path | None = None,
@@ -389,7 +392,7 @@ def time_budget(
             "test_sentences": len(sources),
             "mean_source_tokens": sum(source_lengths) / len(source_lengths),
             "mean_prompt_tokens": sum(prompt_lengths) / len(prompt_lengths),
-            **(measure_predictions(raw_csv, benchmark_tsv, tokenizer) if raw_csv else {}),
+            **(measure_predictions(raw_csv, timing_json, tokenizer) if raw_csv else {}),
         },
         "n_sentences": n_sentences,
         "throughput": throughput,
@@ -536,7 +539,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit-hours", type=float, default=KAGGLE_LIMIT_HOURS)
     parser.add_argument("--margin", type=float, default=0.2, help="share of the limit kept free")
     parser.add_argument("--raw", help="the predict step's test.raw.csv (measured throughput)")
-    parser.add_argument("--benchmark", help="the predict step's benchmark .tsv")
+    parser.add_argument("--timing", help="the predict job's timing.json (wall time per file)")
     parser.add_argument(
         "--gpu-benchmark", help="benchmarks/gpu.py's JSON: scale its measured step times"
     )
@@ -560,7 +563,7 @@ def main(argv: list[str] | None = None) -> None:
         limit_hours=args.limit_hours,
         margin=args.margin,
         raw_csv=args.raw,
-        benchmark_tsv=args.benchmark,
+        timing_json=args.timing,
         out_json=args.out,
         gpu_json=args.gpu_benchmark,
     )

@@ -66,6 +66,27 @@ def member_weights(members: Sequence[str], patterns: Mapping[str, float]) -> dic
     return weights
 
 
+def mbr_splits(
+    candidate_files: Sequence[str | Path],
+    members: Sequence[str],
+    outputs: Mapping[str, str | Path],
+    *,
+    utility: str,
+    weights: Mapping[str, float],
+    workers: int = 1,
+) -> None:
+    """:func:`mbr_file` for each split of ``outputs`` (split -> raw file), in order, with
+    ``candidate_files`` split by split (each split's in ``members``' order)."""
+    n = len(members)
+    if len(candidate_files) != n * len(outputs):
+        raise ValueError(
+            f"{len(candidate_files)} candidate files for {len(outputs)} splits of {n} members"
+        )
+    for k, out_raw in enumerate(outputs.values()):
+        files = candidate_files[k * n : (k + 1) * n]
+        mbr_file(files, members, out_raw, utility=utility, weights=weights, workers=workers)
+
+
 def mbr_file(
     candidate_files: Sequence[str | Path],
     members: Sequence[str],

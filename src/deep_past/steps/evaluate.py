@@ -1,5 +1,5 @@
-"""Workflow steps (rules/evaluate.smk): a system's cleaned answers and scores on a labelled
-split, and the ablation table."""
+"""Workflow steps (rules/evaluate.smk): a job's answers cleaned and, on labelled splits,
+scored; and the ablation table."""
 
 from __future__ import annotations
 
@@ -33,25 +33,40 @@ def evaluate_file(
     write_json(scores, out_json)
 
 
-def postprocess_and_evaluate(
-    raw_csv: str | Path,
-    segments_csv: str | Path,
-    predictions_csv: str | Path,
-    scores_json: str | Path,
+def clean_and_score(
+    answers: Sequence[tuple[str | None, str]],
+    raw_csvs: Sequence[str | Path],
+    predictions_csvs: Sequence[str | Path],
+    scores_jsons: Sequence[str | Path],
+    segments: Mapping[str, str | Path],
     *,
+    scored: Sequence[str],
     proper_nouns_csv: str | Path | None = None,
     min_similarity: float = 0.9,
 ) -> None:
-    """A labelled split's raw answers cleaned (``steps.predict.postprocess_file``, names
-    respelled when a proper-noun table is given), then scored against its references."""
-    postprocess_file(
-        raw_csv,
-        predictions_csv,
-        proper_nouns_csv=proper_nouns_csv,
-        segments_csv=segments_csv if proper_nouns_csv else None,
-        min_similarity=min_similarity,
-    )
-    evaluate_file(predictions_csv, segments_csv, scores_json)
+    """One job's answers, ``(checkpoint, split)`` each with its raw and cleaned file: cleaned
+    (``steps.predict.postprocess_file``, names respelled when a proper-noun table is given),
+    and those of a ``scored`` split scored against its references, into ``scores_jsons`` in
+    the answers' order."""
+    if len(raw_csvs) != len(answers) or len(predictions_csvs) != len(answers):
+        raise ValueError(
+            f"{len(answers)} answers but {len(raw_csvs)} raw, {len(predictions_csvs)} cleaned files"
+        )
+    to_score = [i for i, (_, split) in enumerate(answers) if split in scored]
+    if len(scores_jsons) != len(to_score):
+        raise ValueError(f"{len(to_score)} scored answers but {len(scores_jsons)} score files")
+    for (_, split), raw_csv, predictions_csv in zip(
+        answers, raw_csvs, predictions_csvs, strict=True
+    ):
+        postprocess_file(
+            raw_csv,
+            predictions_csv,
+            proper_nouns_csv=proper_nouns_csv,
+            segments_csv=segments[split] if proper_nouns_csv else None,
+            min_similarity=min_similarity,
+        )
+    for i, scores_json in zip(to_score, scores_jsons, strict=True):
+        evaluate_file(predictions_csvs[i], segments[answers[i][1]], scores_json)
 
 
 def ablation_files(

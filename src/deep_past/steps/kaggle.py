@@ -82,7 +82,7 @@ def time_budget_file(
             segments_csv=segments_csv,
             prompts_jsonl=m["prompts"],
             raw_csv=m["raw"],
-            benchmark_tsv=m["benchmark_tsv"],
+            timing_json=m["timing_json"],
             generation=m["generation"],
             gpu_json=gpu_json,
             out_json=out_json if single else None,

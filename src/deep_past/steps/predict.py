@@ -1,15 +1,19 @@
-"""Workflow step (rules/predict.smk): generation for a split, then post-processing."""
+"""Workflow steps (rules/predict.smk): generation for every split and checkpoint of a job,
+and the post-processing of its answers."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from deep_past.corpus.names import fill_placeholders
-from deep_past.io import read_frame, read_jsonl, write_csv
+from deep_past.io import read_frame, read_jsonl, write_csv, write_json
 from deep_past.modeling.base import base_model_path, load_model_and_tokenizer
 from deep_past.text.long_sources import join_pieces
 from deep_past.text.postprocess import postprocess
@@ -17,25 +21,49 @@ from deep_past.text.postprocess import postprocess
 log = logging.getLogger(__name__)
 
 
-def predict_file(
+def predict_answers(
     base_dir: str | Path,
-    prompts_jsonl: str | Path,
-    out_csv: str | Path,
+    prompts: Mapping[str, str | Path],
+    answers: Sequence[tuple[str | None, str, str | Path]],
+    timing_json: str | Path,
     *,
     generation: dict[str, Any],
     model: dict[str, Any],
     run_dir: str | Path | None = None,
-    checkpoint: str | None = None,
 ) -> None:
-    """Load the base (with the run's adapter at ``checkpoint``), then :func:`generate_file`."""
-    adapter = None
-    if run_dir is not None:
-        from deep_past.modeling.train import resolve_checkpoint
+    """Every answer file of one job, ``(checkpoint, split, out_csv)`` each: per checkpoint (of
+    the run in ``run_dir``; None for the bare base) the model loads once and answers its splits'
+    ``prompts`` (:func:`generate_file`). ``timing_json`` gives each answer file its seconds, the
+    load of its model included (what the Kaggle time budget measures)."""
+    by_checkpoint: dict[str | None, list[tuple[str, str | Path]]] = {}
+    for ckpt, split, out_csv in answers:
+        by_checkpoint.setdefault(ckpt, []).append((split, out_csv))
+    timing = {}
+    for ckpt, outputs in by_checkpoint.items():
+        start = time.perf_counter()
+        adapter = None
+        if run_dir is not None:
+            from deep_past.modeling.train import resolve_checkpoint
 
-        adapter = resolve_checkpoint(run_dir, checkpoint or "last")
-    net, tokenizer = load_model_and_tokenizer(base_model_path(base_dir), adapter=adapter, **model)
-    n = generate_file(net, tokenizer, prompts_jsonl, out_csv, generation)
-    log.info("generated %d outputs with adapter %s", n, adapter)
+            adapter = resolve_checkpoint(run_dir, ckpt or "last")
+        net, tokenizer = load_model_and_tokenizer(
+            base_model_path(base_dir), adapter=adapter, **model
+        )
+        load_s = time.perf_counter() - start
+        for split, out_csv in outputs:
+            start = time.perf_counter()
+            n = generate_file(net, tokenizer, prompts[split], out_csv, generation)
+            generate_s = time.perf_counter() - start
+            log.info("%s: %d prompts in %.1f s with adapter %s", out_csv, n, generate_s, adapter)
+            timing[str(out_csv)] = {
+                "prompts": n,
+                "load_s": round(load_s, 3),
+                "generate_s": round(generate_s, 3),
+                "s": round(load_s + generate_s, 3),
+            }
+        del net  # the next checkpoint's model loads in its place
+        gc.collect()
+    write_json(timing, timing_json)
 
 
 def generate_file(
