@@ -5,9 +5,10 @@ Usage: python benchmarks/dryrun.py [--repeats N]
 Grid: 3 prompts x 3 LoRA ranks x 3 seeds x 4 checkpoints (108 scored combinations, 27 training
 runs) plus 2 MBR ensembles, in a temporary copy of the workflow. Times `snakemake -n` end to end
 (process start, parsing, DAG) against a dry run of the default one-run config measured in the
-same run; prints the job count and the ratio to the 2 s target on the last line. Two more rows
-say where the time goes: a process that only imports snakemake (its floor, before any of this
-workflow's code runs) and the grid with ``--quiet`` (no per-job listing).
+same run; prints the job count and the ratio to the 2 s target on the last line. More rows say
+where the time goes and how it grows: a process that only imports snakemake (its floor, before
+any of this workflow's code runs), the grid with ``--quiet`` (no per-job listing), and a grid
+ten times the size (30 seeds: 1,080 combinations, 270 runs).
 
 Snakemake imports every installed executor plugin at start-up; the SLURM one imports pandas,
 ~0.3 s of every call. It is in the ``cluster`` extra (``make cluster-setup``), not in a plain
@@ -47,6 +48,9 @@ GRID = {
 }
 
 
+GRID_X10 = {**GRID, "grid": {**GRID["grid"], "seed": list(range(30))}}
+
+
 def dry_run(workdir: Path, *args: str) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (robust when other work shares the cores) and job count."""
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -84,6 +88,8 @@ def main() -> None:
         wf = workflow_copy(Path(tmp) / "wf")
         overlay = wf / "grid108.yaml"
         overlay.write_text(yaml.safe_dump(GRID))
+        overlay_x10 = wf / "grid1080.yaml"
+        overlay_x10.write_text(yaml.safe_dump(GRID_X10))
         rows = []
         runs = [import_floor() for _ in range(args.repeats)]
         rows.append(
@@ -93,6 +99,7 @@ def main() -> None:
             ("default config", ()),
             ("108-combination grid", ("--configfile", str(overlay))),
             ("grid, --quiet", ("--configfile", str(overlay), "--quiet")),
+            ("grid x10 (1,080)", ("--configfile", str(overlay_x10))),
         ):
             runs = [dry_run(wf, *extra) for _ in range(args.repeats)]
             wall = statistics.median(r[0] for r in runs)

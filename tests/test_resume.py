@@ -160,8 +160,9 @@ def test_the_cli_refuses_under_a_live_run(tmp_path: Path, workdir: Path, procs) 
 
 RUN = "results/runs/plain/default/r8/s0/train"
 PREDICTIONS = "results/predictions/plain/default/r8/s0/last/val.raw.csv"
-# Short training, a checkpoint every 2 steps: the kill lands with steps still to go.
-SHORT = "hparams: {default: {max_steps: 8, save_steps: 2, eval_steps: 8}}\n"
+# Short training, a checkpoint every 2 steps: the kill lands with steps still to go. No eval
+# split: the run's predict job answers val and test only.
+SHORT = 'hparams: {default: {max_steps: 8, save_steps: 2, eval_steps: 8}}\neval_set: ""\n'
 
 
 def snakemake_cmd() -> list[str]:
