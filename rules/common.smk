@@ -321,25 +321,23 @@ def get_synthetic_inputs(wildcards):
     }
 
 
-def is_model_output(system):
-    """A model's answers (a grid run's or the zero-shot base's, or their samples), not the
-    memory's or an ensemble's."""
-    if system.startswith("memory/nbest"):
-        return False
-    head, _, leaf = system.rpartition("/")
-    if re.fullmatch(SAMPLES.format(k=r"\d+", temp=r"[0-9.]+"), leaf):
-        system = head  # <system>/k{k}_t{temp}
-    return SystemId.parse(system).is_model
-
-
 NAME_TABLE = {"proper_nouns": "results/data/proper_nouns.csv"}
 
 
-def get_name_table(wildcards):
+def name_table(system):
     """Name correction's proper-noun table, for model outputs only (the memory's and the
     ensembles' answers come from corrected ones)."""
     names = config["postprocess"]["correct_names"]
-    return NAME_TABLE if names and is_model_output(wildcards.system) else {}
+    return NAME_TABLE if names and SystemId.parse(system).is_model else {}
+
+
+def get_name_table(wildcards):
+    return name_table(wildcards.system)
+
+
+def get_samples_name_table(wildcards):
+    """As get_name_table, for results/samples/<system>/<sample set> (k{k}_t{temp}, nbest{k})."""
+    return name_table(wildcards.samples.rsplit("/", 1)[0])
 
 
 def get_prompt_stats(wildcards=None):

@@ -61,15 +61,15 @@ rule predict_samples:
 rule postprocess_samples:
     # Samples are MBR candidates: cleaned like answers, never scored.
     input:
-        unpack(get_name_table) if config["postprocess"]["correct_names"] else [],
-        raw=each_split("results/samples/{system}/{split}.raw.csv"),
+        unpack(get_samples_name_table) if config["postprocess"]["correct_names"] else [],
+        raw=each_split("results/samples/{samples}/{split}.raw.csv"),
         segments=each_split("results/data/segments/{split}.csv"),
     output:
-        predictions=each_split("results/samples/{system}/{split}.csv"),
+        predictions=each_split("results/samples/{samples}/{split}.csv"),
     log:
-        "results/logs/postprocess_samples/{system}.log",
+        "results/logs/postprocess_samples/{samples}.log",
     benchmark:
-        "results/benchmarks/postprocess_samples/{system}.tsv"
+        "results/benchmarks/postprocess_samples/{samples}.tsv"
     conda:
         "../envs/cpu.yaml"
     params:

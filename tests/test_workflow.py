@@ -60,6 +60,19 @@ def test_answers_are_cleaned_and_scored_in_one_job_per_system(wf):
     assert rule == "evaluate" and "results/data/proper_nouns.csv" in inputs
 
 
+def test_sampled_candidates_get_the_name_table_only_from_a_model(wf):
+    (wf / "samples.yaml").write_text(
+        "postprocess: {correct_names: true}\n"
+        'mbr: {all: {members: ["*/last", "memory"], samples: 2, memory_nbest: 3}}\n'
+    )
+    jobs = dry_run_jobs(wf, "--configfile", "samples.yaml")
+    rule, inputs, outputs = jobs["results/samples/name_slots/default/r8/s0/last/k2_t0.7/val.csv"]
+    assert rule == "postprocess_samples" and "results/data/proper_nouns.csv" in inputs
+    assert len(outputs) == 3  # val, eval, test
+    rule, inputs, _ = jobs["results/samples/memory/nbest3/val.csv"]
+    assert rule == "postprocess_samples" and "results/data/proper_nouns.csv" not in inputs
+
+
 def test_grid_multiplies_runs_not_jobs_per_checkpoint(wf):
     overlay = wf / "grid.yaml"
     overlay.write_text(

@@ -34,7 +34,7 @@ def evaluate_file(
 
 
 def clean_and_score(
-    answers: Sequence[tuple[str | None, str]],
+    answer_splits: Sequence[str],
     raw_csvs: Sequence[str | Path],
     predictions_csvs: Sequence[str | Path],
     scores_jsons: Sequence[str | Path],
@@ -44,19 +44,15 @@ def clean_and_score(
     proper_nouns_csv: str | Path | None = None,
     min_similarity: float = 0.9,
 ) -> None:
-    """One job's answers, ``(checkpoint, split)`` each with its raw and cleaned file: cleaned
-    (``steps.predict.postprocess_file``, names respelled when a proper-noun table is given),
-    and those of a ``scored`` split scored against its references, into ``scores_jsons`` in
-    the answers' order."""
-    if len(raw_csvs) != len(answers) or len(predictions_csvs) != len(answers):
-        raise ValueError(
-            f"{len(answers)} answers but {len(raw_csvs)} raw, {len(predictions_csvs)} cleaned files"
-        )
-    to_score = [i for i, (_, split) in enumerate(answers) if split in scored]
+    """One job's answer files, each of the split ``answer_splits`` gives: cleaned into
+    ``predictions_csvs`` (``steps.predict.postprocess_file``, names respelled when a proper-noun
+    table is given), and those of a ``scored`` split scored against its references, into
+    ``scores_jsons`` in the same order."""
+    to_score = [i for i, split in enumerate(answer_splits) if split in scored]
     if len(scores_jsons) != len(to_score):
         raise ValueError(f"{len(to_score)} scored answers but {len(scores_jsons)} score files")
-    for (_, split), raw_csv, predictions_csv in zip(
-        answers, raw_csvs, predictions_csvs, strict=True
+    for split, raw_csv, predictions_csv in zip(
+        answer_splits, raw_csvs, predictions_csvs, strict=True
     ):
         postprocess_file(
             raw_csv,
@@ -66,7 +62,7 @@ def clean_and_score(
             min_similarity=min_similarity,
         )
     for i, scores_json in zip(to_score, scores_jsons, strict=True):
-        evaluate_file(predictions_csvs[i], segments[answers[i][1]], scores_json)
+        evaluate_file(predictions_csvs[i], segments[answer_splits[i]], scores_json)
 
 
 def ablation_files(
