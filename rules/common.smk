@@ -28,6 +28,8 @@ SPLITS = SPLITS_SCORED + ["test"]
 # cover every checkpoint of grid.checkpoint; the scripts pair these with their file lists.
 RUN_ANSWERS = [(c, s) for c in config["grid"]["checkpoint"] for s in SPLITS]
 RUN_SCORED = [(c, s) for c, s in RUN_ANSWERS if s in SPLITS_SCORED]
+# Any other system's answers: each split once, with no checkpoint of its own.
+SPLIT_ANSWERS = [(None, s) for s in SPLITS]
 
 
 def each_split(pattern):

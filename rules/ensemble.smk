@@ -73,7 +73,7 @@ rule postprocess_samples:
     conda:
         "../envs/cpu.yaml"
     params:
-        answers=[(None, split) for split in SPLITS],
+        answer_splits=SPLITS,
         splits=SPLITS,
         scored=[],
         min_similarity=config["postprocess"]["min_similarity"],

@@ -22,7 +22,7 @@ rule evaluate_run:
     conda:
         "../envs/cpu.yaml"
     params:
-        answers=RUN_ANSWERS,
+        answer_splits=[split for _, split in RUN_ANSWERS],
         splits=SPLITS,
         scored=SPLITS_SCORED,
         min_similarity=config["postprocess"]["min_similarity"],
@@ -48,7 +48,7 @@ rule evaluate:
     conda:
         "../envs/cpu.yaml"
     params:
-        answers=[(None, split) for split in SPLITS],
+        answer_splits=SPLITS,
         splits=SPLITS,
         scored=SPLITS_SCORED,
         min_similarity=config["postprocess"]["min_similarity"],

@@ -46,7 +46,7 @@ rule predict_zeroshot:
     resources:
         gpu=1,
     params:
-        answers=[(None, split) for split in SPLITS],
+        answers=SPLIT_ANSWERS,
         splits=SPLITS,
         model=model_settings(),
         generation=config["generation"],

@@ -5,7 +5,7 @@ with job(snakemake.log[0]):
 
     i, o, p = snakemake.input, snakemake.output, snakemake.params
     clean_and_score(
-        [split for _, split in p.answers],
+        p.answer_splits,
         list(i.raw),
         list(o.predictions),
         list(o.get("scores", [])),

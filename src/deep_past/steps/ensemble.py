@@ -14,6 +14,49 @@ from deep_past.io import read_frame, write_csv
 log = logging.getLogger(__name__)
 
 
+def memory_answers(
+    pairs_csv: str | Path,
+    segments: Mapping[str, str | Path],
+    outputs: Mapping[str, str | Path],
+    lexicon_csv: str | Path | None = None,
+    proper_nouns_csv: str | Path | None = None,
+    options: Mapping[str, object] | None = None,
+    nbest: int = 1,
+) -> None:
+    """Answer every segment of each split of ``outputs`` (split -> raw file; its segments in
+    ``segments``) from the translation memory (its ``nbest`` best answers, one row each, when
+    more than one: candidates for MBR). The pairs and the name speller are read once; each
+    split's memory holds the documents ``prompting.hints.memory_splits`` gives for it: for
+    validation only the training documents, for test-shaped sets every document. With the
+    lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
+    override fields of ``retrieval.memory.MemoryConfig`` (config ``memory_options``)."""
+    from deep_past.corpus.names import NameSpeller
+    from deep_past.prompting.hints import memory_splits
+    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
+
+    all_pairs = read_frame(pairs_csv)
+    names = None
+    if lexicon_csv or proper_nouns_csv:
+        names = NameSpeller.from_files(proper_nouns_csv, lexicon_csv)
+        log.info("name speller: %d name forms", len(names))
+    config = MemoryConfig(**dict(options or {}))
+    for split, out_raw in outputs.items():
+        pairs = all_pairs[all_pairs["split"].isin(memory_splits(split))]
+        frame = read_frame(segments[split])
+        memory = TranslationMemory.from_pairs(pairs, config, names=names)
+        log.info("%s: memory of %d pairs, %d segments", split, len(pairs), len(frame))
+        if nbest == 1:
+            translations = memory.translate(frame.rename(columns={"source": "transliteration"}))
+            write_csv(pd.DataFrame({"id": frame["id"], "raw": translations}), out_raw)
+            continue
+        rows = [
+            (seg_id, answer)
+            for seg_id, source in zip(frame["id"], frame["source"], strict=True)
+            for _, answer, _ in memory.candidates(source, nbest) or [("", "<gap>", 0.0)]
+        ]
+        write_csv(pd.DataFrame(rows, columns=["id", "raw"]), out_raw)
+
+
 def memory_file(
     pairs_csv: str | Path,
     segments_csv: str | Path,
@@ -25,36 +68,16 @@ def memory_file(
     *,
     split: str,
 ) -> None:
-    """Answer every segment of ``split`` from the translation memory (its ``nbest`` best
-    answers, one row each, when more than one: candidates for MBR). The memory holds the
-    documents ``prompting.hints.memory_splits`` gives for the split: for validation only the
-    training documents, for test-shaped sets every document. With the
-    lexicon and proper-noun tables it matches name skeletons and fills name slots; ``options``
-    override fields of ``retrieval.memory.MemoryConfig`` (config ``memory_options``)."""
-    from deep_past.corpus.names import NameSpeller
-    from deep_past.prompting.hints import memory_splits
-    from deep_past.retrieval.memory import MemoryConfig, TranslationMemory
-
-    pairs = read_frame(pairs_csv)
-    pairs = pairs[pairs["split"].isin(memory_splits(split))]
-    segments = read_frame(segments_csv)
-    names = None
-    if lexicon_csv or proper_nouns_csv:
-        names = NameSpeller.from_files(proper_nouns_csv, lexicon_csv)
-        log.info("name speller: %d name forms", len(names))
-    config = MemoryConfig(**dict(options or {}))
-    memory = TranslationMemory.from_pairs(pairs, config, names=names)
-    log.info("memory: %d pairs, %d segments", len(pairs), len(segments))
-    if nbest == 1:
-        translations = memory.translate(segments.rename(columns={"source": "transliteration"}))
-        write_csv(pd.DataFrame({"id": segments["id"], "raw": translations}), out_raw)
-        return
-    rows = [
-        (seg_id, answer)
-        for seg_id, source in zip(segments["id"], segments["source"], strict=True)
-        for _, answer, _ in memory.candidates(source, nbest) or [("", "<gap>", 0.0)]
-    ]
-    write_csv(pd.DataFrame(rows, columns=["id", "raw"]), out_raw)
+    """:func:`memory_answers` for one split."""
+    memory_answers(
+        pairs_csv,
+        {split: segments_csv},
+        {split: out_raw},
+        lexicon_csv,
+        proper_nouns_csv,
+        options,
+        nbest,
+    )
 
 
 def member_weights(members: Sequence[str], patterns: Mapping[str, float]) -> dict[str, float]:
